@@ -1,0 +1,3 @@
+from aerich_lint.cli import main
+
+main()

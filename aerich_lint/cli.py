@@ -1,0 +1,133 @@
+"""Command line: ``aerich-lint [PATH ...]`` lints; ``rules`` and ``explain`` document.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage
+or configuration error. Every error is one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aerich_lint import __version__
+from aerich_lint.errors import UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class DefaultGroup(click.Group):
+    """A group whose unnamed invocation is the ``check`` command, so that
+    ``aerich-lint migrations/`` works as users type it."""
+
+    default_command = "check"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+def _csv(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aerich-lint")
+def cli() -> None:
+    """Lint Aerich (Tortoise ORM) migrations for destructive and unsafe changes.
+
+    Run `aerich-lint [PATH ...]` (the same as `aerich-lint check`). PATH may be a
+    project root, a migrations folder, an app folder or migration files.
+    """
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--dialect", type=click.Choice(["postgres", "mysql", "sqlite"]),
+              help="SQL dialect of the migrations (default: config, Tortoise URL, or inferred).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--select", multiple=True, help="Only these rules (names, codes, ALL); comma-separated.")
+@click.option("--extend-select", multiple=True, help="Add rules to the selection.")
+@click.option("--ignore", multiple=True, help="Skip these rules; comma-separated.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Lowest severity that makes the exit code 1 [default: warning].")
+@click.option("--exec-timeout", type=click.FloatRange(min=0.1),
+              help="Seconds allowed to execute one migration whose SQL is built at run time [default: 10].")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="pyproject.toml to read instead of the nearest one.")
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
+def check(paths: tuple[str, ...], dialect: str | None, fmt: str, select: tuple[str, ...],
+          extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
+          exec_timeout: float | None, config_path: Path | None, color: bool | None) -> None:
+    """Lint migrations (the default command)."""
+    from aerich_lint.lint import Options, run
+    from aerich_lint.model import Dialect, Severity
+    from aerich_lint.report import get_reporter
+
+    options = Options(
+        paths=list(paths),
+        dialect=Dialect(dialect) if dialect else None,
+        select=_csv(select) if select else None,
+        extend_select=_csv(extend_select),
+        ignore=_csv(ignore),
+        fail_on=Severity.parse(fail_on) if fail_on else None,
+        exec_timeout=exec_timeout,
+        config=config_path,
+    )
+    result = run(options)
+    for warning in result.warnings:
+        click.echo(f"aerich-lint: warning: {warning}", err=True)
+    use_color = color if color is not None else (fmt == "text" and sys.stdout.isatty())
+    click.echo(get_reporter(fmt).render(result, use_color), nl=False)
+    for error in result.errors:
+        click.echo(f"aerich-lint: error: {error}", err=True)
+    if result.errors:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True)
+def rules_cmd(fmt: str) -> None:
+    """List every rule with its code, default severity and summary."""
+    from aerich_lint.docs import rules_json, rules_markdown, rules_text
+
+    render = {"text": rules_text, "json": rules_json, "markdown": rules_markdown}[fmt]
+    click.echo(render(), nl=False)
+
+
+@cli.command("explain")
+@click.argument("rule")
+def explain_cmd(rule: str) -> None:
+    """Print a rule's full documentation: what, why, example, safe alternative."""
+    from aerich_lint.docs import explain
+    from aerich_lint.rules import lookup
+
+    found = lookup(rule)
+    if found is None:
+        raise UsageError(f"unknown rule {rule!r} (see `aerich-lint rules`)")
+    click.echo(explain(found), nl=False)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    try:
+        return cli.main(args=argv, prog_name="aerich-lint", standalone_mode=False)
+    except UsageError as exc:
+        click.echo(f"aerich-lint: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        click.echo("aerich-lint: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("aerich-lint: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)

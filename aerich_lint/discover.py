@@ -1,0 +1,263 @@
+"""Find the app folders (each one ordered migration history) that the given paths name.
+
+A path may be a project root (its Aerich config says where migrations live), a
+migrations folder holding app folders, one app folder, or single migration
+files (what pre-commit passes: their whole app folder is loaded for context and
+only they are reported).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aerich_lint.config import Project, find_pyproject, load_project
+
+MIGRATION_SUFFIXES = (".py", ".sql", ".json")
+_VERSIONED = re.compile(r"^(\d+)_")
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".venv",
+    "venv",
+    "env",
+    ".env",
+    "node_modules",
+    "site-packages",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".aerich_lint_cache",
+    "build",
+    "dist",
+}
+
+
+@dataclass
+class AppSource:
+    name: str
+    folder: Path
+    project: Project
+    files: list[Path] = field(default_factory=list)
+    reported: set[str] | None = None  # file names; None: report every file
+
+    def is_reported(self, path: Path) -> bool:
+        return self.reported is None or path.name in self.reported
+
+
+@dataclass
+class Discovery:
+    apps: list[AppSource] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one line each; exit code 2
+    warnings: list[str] = field(default_factory=list)
+
+
+def version_of(path: Path) -> int | None:
+    match = _VERSIONED.match(path.name)
+    return int(match.group(1)) if match else None
+
+
+def sort_key(path: Path) -> tuple[int, int, str]:
+    """Aerich's order: the number before the first underscore, numerically."""
+    version = version_of(path)
+    return (0 if version is not None else 1, version or 0, path.name)
+
+
+def is_candidate(path: Path) -> bool:
+    name = path.name
+    return (
+        path.suffix in MIGRATION_SUFFIXES
+        and not name.startswith((".", "_"))
+        and path.is_file()
+    )
+
+
+def migration_files(folder: Path) -> list[Path]:
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    return sorted((p for p in entries if is_candidate(p)), key=sort_key)
+
+
+def is_app_folder(folder: Path) -> bool:
+    return any(version_of(p) is not None for p in migration_files(folder))
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        return []
+
+
+def _app_folders_in(folder: Path) -> list[Path]:
+    """App folders directly below a migrations folder."""
+    return [d for d in _subfolders(folder) if is_app_folder(d)]
+
+
+def _location_regex(location: str) -> re.Pattern[str]:
+    location = location.removeprefix("./").rstrip("/")
+    return re.compile(
+        "^" + re.escape(location).replace(re.escape("{app}"), "(?P<app>[^/]+)") + "$"
+    )
+
+
+def _from_aerich_location(project: Project) -> list[tuple[str, Path]]:
+    if project.aerich is None:
+        return []
+    location = project.aerich.location
+    if "{app}" in location:
+        regex = _location_regex(location)
+        pattern = location.removeprefix("./").rstrip("/").replace("{app}", "*")
+        found = []
+        for match in sorted(project.root.glob(pattern)):
+            m = regex.match(match.relative_to(project.root).as_posix())
+            if match.is_dir() and m:
+                found.append((m.group("app"), match))
+        return found
+    base = (project.root / location).resolve()
+    return [(d.name, d) for d in _app_folders_in(base)]
+
+
+def app_name(folder: Path, project: Project) -> str:
+    """The app a folder belongs to: ``{app}`` in Aerich's location, else the folder name."""
+    resolved = folder.resolve()
+    if project.aerich is not None and "{app}" in project.aerich.location:
+        try:
+            rel = resolved.relative_to(project.root.resolve()).as_posix()
+        except ValueError:
+            rel = ""
+        m = _location_regex(project.aerich.location).match(rel)
+        if m:
+            return m.group("app")
+    return resolved.name
+
+
+def _walk_for_migrations(root: Path) -> list[Path]:
+    """Folders named ``migrations`` below root, without following symlinks."""
+    found: list[Path] = []
+    for dirpath, dirnames, _ in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")
+        )
+        if os.path.basename(dirpath) == "migrations":
+            found.append(Path(dirpath))
+            dirnames[:] = []
+    return found
+
+
+class _Collector:
+    def __init__(self, config_path: Path | None) -> None:
+        self.config_path = config_path
+        self.projects: dict[Path | None, Project] = {}
+        self.apps: dict[Path, AppSource] = {}
+        self.result = Discovery()
+
+    def project_for(self, path: Path) -> Project:
+        pyproject = self.config_path or find_pyproject(path.resolve())
+        if pyproject not in self.projects:
+            self.projects[pyproject] = load_project(pyproject, Path.cwd())
+        return self.projects[pyproject]
+
+    def add_app(self, folder: Path, project: Project, only: Path | None = None) -> None:
+        """``project`` is the one of the path given; the app's own (nearest
+        pyproject.toml to the folder) wins when it is deeper."""
+        key = folder.resolve()
+        app = self.apps.get(key)
+        if app is None:
+            project = self.project_for(folder)
+            app = AppSource(
+                name=app_name(folder, project), folder=folder, project=project, reported=set()
+            )
+            app.files = migration_files(folder)
+            self.apps[key] = app
+        if only is None:
+            app.reported = None
+        elif app.reported is not None:
+            app.reported.add(only.name)
+            if all(f.name != only.name for f in app.files):
+                # Named explicitly although aerich would not pick it up: lint it anyway.
+                app.files = sorted([*app.files, app.folder / only.name], key=sort_key)
+
+    def add_path(self, raw: str) -> None:
+        path = Path(raw)
+        if not path.exists():
+            if path.is_symlink():
+                self.result.errors.append(f"{raw}: broken symbolic link")
+            else:
+                self.result.errors.append(f"{raw}: no such file or directory")
+            return
+        project = self.project_for(path)
+        if path.is_file():
+            if path.suffix not in MIGRATION_SUFFIXES or path.name.startswith("__init__"):
+                return  # pre-commit may pass helpers such as __init__.py: not migrations
+            self.add_app(path.parent, project, only=path)
+            return
+        if is_app_folder(path):
+            self.add_app(path, project)
+            return
+        apps = _app_folders_in(path)
+        if apps:
+            for folder in apps:
+                self.add_app(folder, project)
+            return
+        if project.aerich is not None and _is_within(project.root, path):
+            located = _from_aerich_location(project)
+            if located:
+                for _, folder in located:
+                    self.add_app(_relative_to_cwd(folder), project)
+                return
+        for migrations in _walk_for_migrations(path):
+            for folder in _app_folders_in(migrations):
+                self.add_app(folder, project)
+        if not any(_is_within(path, a.folder) for a in self.apps.values()):
+            self.result.warnings.append(f"{raw}: no Aerich migrations found")
+
+
+def _is_within(parent: Path, child: Path) -> bool:
+    try:
+        child.resolve().relative_to(parent.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _relative_to_cwd(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def discover(paths: list[str], config_path: Path | None = None) -> Discovery:
+    collector = _Collector(config_path)
+    for raw in paths or ["."]:
+        collector.add_path(raw)
+    collector.result.apps = list(collector.apps.values())
+    return collector.result
+
+
+def matches_any(path: Path, patterns: list[str], root: Path) -> list[str]:
+    """The glob patterns (relative to the project root) that match a path."""
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    hits = []
+    for pattern in patterns:
+        pat = pattern.lstrip("./") if pattern.startswith("./") else pattern
+        if (
+            fnmatch.fnmatch(rel, pat)
+            or fnmatch.fnmatch(path.name, pat)
+            or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*")
+            or fnmatch.fnmatch(rel, "*/" + pat)
+        ):
+            hits.append(pattern)
+    return hits

@@ -1,0 +1,333 @@
+"""What a parsed statement does to the schema or to rows, as small plain facts.
+
+Rules ask "does this statement drop a column?" and the history replay applies
+the same facts in order, so both read sqlglot's trees in one place only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aerich_lint.model import Dialect, Statement
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: str  # the type as the dialect writes it, upper case, e.g. VARCHAR(200)
+    not_null: bool = False
+    default: str | None = None
+    primary_key: bool = False
+    unique: bool = False
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    table: str  # normalised name ("" when unknown)
+
+
+@dataclass(frozen=True)
+class CreateTable(Effect):
+    columns: tuple[ColumnInfo, ...] = ()
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class DropTable(Effect):
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
+class RenameTable(Effect):
+    new: str = ""
+
+
+@dataclass(frozen=True)
+class AddColumn(Effect):
+    column: ColumnInfo = field(default_factory=lambda: ColumnInfo("", ""))
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class DropColumn(Effect):
+    column: str = ""
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
+class RenameColumn(Effect):
+    old: str = ""
+    new: str = ""
+    definition: ColumnInfo | None = None  # MySQL CHANGE carries the full new definition
+
+
+@dataclass(frozen=True)
+class ChangeColumn(Effect):
+    """Type, nullability or default of an existing column changes (ALTER COLUMN, MODIFY)."""
+
+    column: str = ""
+    definition: ColumnInfo | None = None  # MODIFY: the whole new definition
+    new_type: str | None = None
+    set_not_null: bool | None = None  # True: SET NOT NULL, False: DROP NOT NULL
+    default: str | None = None
+    drop_default: bool = False
+
+
+@dataclass(frozen=True)
+class CreateIndex(Effect):
+    name: str = ""
+    unique: bool = False
+    columns: tuple[str, ...] = ()
+    concurrently: bool = False
+
+
+@dataclass(frozen=True)
+class DropIndex(Effect):
+    name: str = ""
+    concurrently: bool = False
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
+class AddConstraint(Effect):
+    name: str = ""
+    kind: str = ""  # FOREIGN KEY, UNIQUE, CHECK, PRIMARY KEY
+
+
+@dataclass(frozen=True)
+class DropConstraint(Effect):
+    name: str = ""
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class Truncate(Effect):
+    pass
+
+
+@dataclass(frozen=True)
+class DeleteRows(Effect):
+    has_where: bool = False
+
+
+@dataclass(frozen=True)
+class UpdateRows(Effect):
+    has_where: bool = False
+
+
+@dataclass(frozen=True)
+class InsertRows(Effect):
+    pass
+
+
+def ident(node: Any) -> str:
+    """An identifier's name; unquoted names fold to lower case as aerich's do."""
+    from sqlglot import exp
+
+    if node is None:
+        return ""
+    if isinstance(node, exp.Identifier):
+        return node.name if node.quoted else node.name.lower()
+    if isinstance(node, (exp.Column, exp.Table)):
+        return ident(node.this)
+    return str(node.name if hasattr(node, "name") else node).lower()
+
+
+def table_name(node: Any) -> str:
+    from sqlglot import exp
+
+    if isinstance(node, exp.Schema):
+        node = node.this
+    if not isinstance(node, exp.Table):
+        return ident(node)
+    name = ident(node.this)
+    schema = ident(node.args.get("db"))
+    return f"{schema}.{name}" if schema and schema != "public" else name
+
+
+def column_info(col: exp.ColumnDef, dialect: Dialect) -> ColumnInfo:
+    from sqlglot import exp
+
+    kind = col.args.get("kind")
+    # sqlglot's own spelling, not the dialect's: SQLite would turn VARCHAR(200) into TEXT(200).
+    type_sql = kind.sql().upper() if kind is not None else ""
+    not_null = primary_key = unique = False
+    default = comment = None
+    for constraint in col.args.get("constraints") or []:
+        c = constraint.args.get("kind")
+        if isinstance(c, exp.NotNullColumnConstraint):
+            not_null = not c.args.get("allow_null")
+        elif isinstance(c, exp.PrimaryKeyColumnConstraint):
+            primary_key = not_null = True
+        elif isinstance(c, exp.UniqueColumnConstraint):
+            unique = True
+        elif isinstance(c, exp.DefaultColumnConstraint):
+            default = c.this.sql(dialect=dialect.value) if c.this is not None else "NULL"
+        elif isinstance(c, exp.CommentColumnConstraint):
+            comment = c.this.sql(dialect=dialect.value) if c.this is not None else ""
+    if type_sql in {"SERIAL", "BIGSERIAL", "SMALLSERIAL"}:
+        not_null = True
+    return ColumnInfo(ident(col.this), type_sql, not_null, default, primary_key, unique, comment)
+
+
+def effects(stmt: Statement, dialect: Dialect) -> list[Effect]:
+    """The facts of one statement (cached on it: rules ask repeatedly)."""
+    if stmt.effects is None:
+        stmt.effects = _compute(stmt, dialect) if stmt.expression is not None else []
+    return stmt.effects
+
+
+def _compute(stmt: Statement, dialect: Dialect) -> list[Effect]:
+    from sqlglot import exp
+
+    e = stmt.expression
+    if isinstance(e, exp.Create):
+        return _create(e, dialect)
+    if isinstance(e, exp.Drop):
+        return _drop(e)
+    if isinstance(e, exp.Alter) and str(e.args.get("kind") or "").upper() == "TABLE":
+        return _alter_table(e, dialect)
+    if isinstance(e, exp.TruncateTable):
+        return [Truncate(table_name(t)) for t in e.expressions]
+    if isinstance(e, exp.Delete):
+        return [DeleteRows(table_name(e.this), has_where=e.args.get("where") is not None)]
+    if isinstance(e, exp.Update):
+        return [UpdateRows(table_name(e.this), has_where=e.args.get("where") is not None)]
+    if isinstance(e, exp.Insert):
+        target = e.this
+        return [InsertRows(table_name(target.this if isinstance(target, exp.Schema) else target))]
+    return []
+
+
+def _create(e: exp.Create, dialect: Dialect) -> list[Effect]:
+    from sqlglot import exp
+
+    kind = str(e.args.get("kind") or "").upper()
+    if kind == "TABLE":
+        schema = e.this
+        columns = tuple(
+            column_info(c, dialect)
+            for c in (schema.expressions if isinstance(schema, exp.Schema) else [])
+            if isinstance(c, exp.ColumnDef)
+        )
+        return [CreateTable(table_name(schema), columns, bool(e.args.get("exists")))]
+    if kind == "INDEX":
+        index = e.this
+        table = index.args.get("table") if isinstance(index, exp.Index) else None
+        params = index.args.get("params") if isinstance(index, exp.Index) else None
+        cols = tuple(
+            ident(c.this if isinstance(c, exp.Ordered) else c)
+            for c in (params.args.get("columns") or [] if params is not None else [])
+        )
+        return [
+            CreateIndex(
+                table_name(table),
+                name=ident(index.this) if isinstance(index, exp.Index) else "",
+                unique=bool(e.args.get("unique")),
+                columns=cols,
+                concurrently=bool(e.args.get("concurrently")),
+            )
+        ]
+    return []
+
+
+def _drop(e: exp.Drop) -> list[Effect]:
+    kind = str(e.args.get("kind") or "").upper()
+    targets = e.args.get("tables") or ([e.this] if e.this is not None else [])
+    if kind == "TABLE":
+        return [DropTable(table_name(t), if_exists=bool(e.args.get("exists"))) for t in targets]
+    if kind == "INDEX":
+        return [
+            DropIndex("", name=ident(t), concurrently=bool(e.args.get("concurrently")),
+                      if_exists=bool(e.args.get("exists")))
+            for t in targets
+        ]
+    return []
+
+
+def _alter_table(e: exp.Alter, dialect: Dialect) -> list[Effect]:
+    from sqlglot import exp
+
+    table = table_name(e.this)
+    out: list[Effect] = []
+    for action in e.args.get("actions") or []:
+        if isinstance(action, exp.ColumnDef):
+            out.append(AddColumn(table, column_info(action, dialect),
+                                 if_not_exists=bool(action.args.get("exists"))))
+        elif isinstance(action, exp.Drop):
+            kind = str(action.args.get("kind") or "").upper()
+            names = action.args.get("tables") or ([action.this] if action.this else [])
+            for name in names:
+                if kind == "COLUMN":
+                    out.append(DropColumn(table, ident(name), bool(action.args.get("exists"))))
+                elif kind == "INDEX":
+                    out.append(DropIndex(table, name=ident(name),
+                                         if_exists=bool(action.args.get("exists"))))
+                elif kind in {"CONSTRAINT", "FOREIGN KEY", "CHECK"}:
+                    out.append(DropConstraint(table, name=ident(name), kind=kind))
+        elif isinstance(action, exp.RenameColumn):
+            out.append(RenameColumn(table, old=ident(action.this), new=ident(action.args.get("to"))))
+        elif isinstance(action, exp.AlterRename):
+            out.append(RenameTable(table, new=table_name(action.this)))
+        elif isinstance(action, exp.ModifyColumn):
+            out.extend(_modify(table, action, dialect))
+        elif isinstance(action, exp.AlterColumn):
+            out.append(_alter_column(table, action, dialect))
+        elif isinstance(action, exp.AddConstraint):
+            out.extend(_add_constraint(table, action))
+        elif isinstance(action, exp.DropPrimaryKey):
+            out.append(DropConstraint(table, name="PRIMARY", kind="PRIMARY KEY"))
+    return out
+
+
+def _modify(table: str, action: exp.ModifyColumn, dialect: Dialect) -> list[Effect]:
+    from sqlglot import exp
+
+    definition = action.this
+    if not isinstance(definition, exp.ColumnDef):
+        return []
+    info = column_info(definition, dialect)
+    old = action.args.get("rename_from")
+    if old is not None and ident(old) != info.name:
+        return [RenameColumn(table, old=ident(old), new=info.name, definition=info)]
+    name = ident(old) if old is not None else info.name
+    return [ChangeColumn(table, column=name, definition=info, new_type=info.type)]
+
+
+def _alter_column(table: str, action: exp.AlterColumn, dialect: Dialect) -> ChangeColumn:
+    dtype = action.args.get("dtype")
+    allow_null = action.args.get("allow_null")
+    default = action.args.get("default")
+    return ChangeColumn(
+        table,
+        column=ident(action.this),
+        new_type=dtype.sql().upper() if dtype is not None else None,
+        set_not_null=None if allow_null is None else not allow_null,
+        default=default.sql(dialect=dialect.value) if default is not None else None,
+        drop_default=bool(action.args.get("drop")),
+    )
+
+
+def _add_constraint(table: str, action: exp.AddConstraint) -> list[Effect]:
+    from sqlglot import exp
+
+    out: list[Effect] = []
+    for item in action.expressions or [action.this]:
+        name = ""
+        node = item
+        if isinstance(item, exp.Constraint):
+            name = ident(item.this)
+            node = item.expressions[0] if item.expressions else None
+        kind = {
+            exp.ForeignKey: "FOREIGN KEY",
+            exp.PrimaryKey: "PRIMARY KEY",
+            exp.UniqueColumnConstraint: "UNIQUE",
+            exp.CheckColumnConstraint: "CHECK",
+        }.get(type(node), type(node).__name__.upper() if node is not None else "")
+        out.append(AddConstraint(table, name=name, kind=kind))
+    return out

@@ -1,0 +1,253 @@
+"""The lint pipeline: discover -> load -> parse -> rules -> findings.
+
+Reporting is left to ``report``; this module only computes findings, applies
+configuration and suppressions, and never prints.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
+from aerich_lint.dialect import DialectResolver
+from aerich_lint.discover import AppSource, discover, matches_any
+from aerich_lint.errors import UsageError
+from aerich_lint.load import Pending, execute_pending, file_ignores, load_app
+from aerich_lint.model import FILE, App, Dialect, Finding, Migration, Severity, Statement, Suppression
+from aerich_lint.parse import parse_migration, parse_suppression
+from aerich_lint.rules import BY_NAME, RULES, Context, Rule, Violation, lookup, resolve
+
+
+@dataclass
+class Options:
+    paths: list[str] = field(default_factory=list)
+    dialect: Dialect | None = None
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    fail_on: Severity | None = None
+    exec_timeout: float | None = None
+    config: Path | None = None
+
+
+@dataclass
+class Result:
+    findings: list[Finding] = field(default_factory=list)
+    apps: list[App] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    files: int = 0
+    fail_on: Severity = Severity.WARNING
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity >= self.fail_on for f in self.findings)
+
+
+@dataclass
+class _Policy:
+    """The rules, severities and ignores in force for one project."""
+
+    enabled: set[str]
+    severity: dict[str, Severity]
+    per_file: dict[str, list[str]]
+    root: Path
+
+
+def _policy(project: Project, options: Options) -> _Policy:
+    cfg = project.lint
+    where = str(project.pyproject or "configuration")
+    if options.select is not None:
+        enabled = resolve(options.select, "--select")
+    elif cfg.select is not None:
+        enabled = resolve(cfg.select, f"{where}: select")
+    else:
+        enabled = {r.name for r in RULES if r.enabled_by_default}
+    enabled |= resolve(cfg.extend_select, f"{where}: extend-select")
+    enabled |= resolve(options.extend_select, "--extend-select")
+    enabled -= resolve(cfg.ignore, f"{where}: ignore")
+    enabled -= resolve(options.ignore, "--ignore")
+    severity = {}
+    for key, level in cfg.severity.items():
+        rule = lookup(key)
+        if rule is None:
+            raise UsageError(f"{where}: severity: unknown rule {key!r} (see `aerich-lint rules`)")
+        severity[rule.name] = level
+    per_file = {
+        glob: sorted(resolve(rules, f"{where}: per-file-ignores.{glob}"))
+        for glob, rules in cfg.per_file_ignores.items()
+    }
+    return _Policy(enabled, severity, per_file, project.root)
+
+
+def run(options: Options) -> Result:
+    found = discover(options.paths, options.config)
+    result = Result(errors=list(found.errors), warnings=list(found.warnings))
+    projects = {id(a.project): a.project for a in found.apps}
+    policies = {key: _policy(p, options) for key, p in projects.items()}
+    first = next(iter(projects.values()), None)
+    result.fail_on = options.fail_on or (first.lint.fail_on if first else None) or Severity.WARNING
+    timeout = options.exec_timeout or (first.lint.exec_timeout if first else DEFAULT_EXEC_TIMEOUT)
+    resolver = DialectResolver(options.dialect, timeout)
+
+    work: list[tuple[AppSource, App, list[Migration]]] = []
+    pending: list[Pending] = []
+    dialects: dict[str, str] = {}
+    for source in found.apps:
+        excluded = source.project.lint.exclude
+        source.files = [f for f in source.files if not matches_any(f, excluded, source.project.root)]
+        if not any(source.is_reported(f) for f in source.files):
+            continue
+        migrations, waiting = load_app(source)
+        pending.extend(waiting)
+        texts = [m.text for m in migrations[:20]]
+        if source.files and source.files[0] not in {m.path for m in migrations}:
+            texts.append(_peek(source.files[0]))
+        choice = resolver.choose(source.project, source.name, texts)
+        app = App(source.name, source.folder, migrations, choice.dialect, choice.reason)
+        dialects[str(source.folder)] = choice.dialect.value
+        work.append((source, app, migrations))
+    execute_pending(pending, timeout, dialects)
+
+    for source, app, migrations in work:
+        policy = policies[id(source.project)]
+        versions = [v for v in (_version(f) for f in source.files) if v is not None]
+        first_version = min(versions) if versions else None
+        assert app.dialect is not None
+        for migration in migrations:
+            result.files += 1
+            if migration.load_error is None:
+                parse_migration(migration, app.dialect)
+            _file_suppressions(migration)
+            ctx = Context(migration, app.dialect, is_first=migration.version == first_version
+                          and first_version is not None)
+            result.findings.extend(_check(ctx, policy))
+        result.apps.append(app)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _version(path: Path) -> int | None:
+    from aerich_lint.discover import version_of
+
+    return version_of(path)
+
+
+def _peek(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[:200_000]
+    except OSError:
+        return ""
+
+
+def _file_suppressions(migration: Migration) -> None:
+    if not migration.text or "aerich-lint" not in migration.text:
+        return
+    for line, body in file_ignores(migration.text):
+        sup = parse_suppression(body, line, 1)
+        sup.file_wide = True
+        migration.file_suppressions.append(sup)
+
+
+def _check(ctx: Context, policy: _Policy) -> list[Finding]:
+    migration = ctx.migration
+    ignored_here = {
+        name
+        for glob, names in policy.per_file.items()
+        if matches_any(migration.path, [glob], policy.root)
+        for name in names
+    }
+    active = [r for r in RULES if r.name in policy.enabled and r.name not in ignored_here]
+    findings: list[Finding] = []
+    for rule in active:
+        if ctx.dialect not in rule.dialects:
+            continue
+        for violation in rule.check(ctx):
+            if _suppressed(rule, violation, migration):
+                continue
+            findings.append(_finding(rule, violation, migration, policy))
+    findings.extend(_suppression_findings(migration, policy, ignored_here))
+    return findings
+
+
+def _matches(sup: Suppression, rule: Rule) -> bool:
+    return any(lookup(name) is rule for name in sup.rules)
+
+
+def _suppressed(rule: Rule, violation: Violation, migration: Migration) -> bool:
+    candidates = list(migration.file_suppressions)
+    if violation.statement is not None:
+        candidates = violation.statement.suppressions + candidates
+    for sup in candidates:
+        if _matches(sup, rule):
+            sup.used.add(rule.name)
+            return True
+    return False
+
+
+def _all_suppressions(migration: Migration) -> list[Suppression]:
+    out = list(migration.file_suppressions)
+    for section in migration.sections.values():
+        for stmt in section.statements:
+            out.extend(stmt.suppressions)
+    return out
+
+
+def _suppression_findings(
+    migration: Migration, policy: _Policy, ignored_here: set[str]
+) -> list[Finding]:
+    unknown_rule, unused_rule = BY_NAME["unknown-suppression"], BY_NAME["unused-suppression"]
+    out: list[Finding] = []
+    for sup in _all_suppressions(migration):
+        where = Violation("", line=sup.line)
+        if not sup.rules:
+            if unknown_rule.name in policy.enabled - ignored_here:
+                where.message = "suppression names no rule: write `aerich-lint: ignore RULE`"
+                out.append(_finding(unknown_rule, where, migration, policy))
+            continue
+        for name in sup.rules:
+            rule = lookup(name)
+            if rule is None:
+                if unknown_rule.name in policy.enabled - ignored_here:
+                    where = Violation(f"suppression names unknown rule {name!r}", line=sup.line)
+                    out.append(_finding(unknown_rule, where, migration, policy))
+            elif (
+                rule.name not in sup.used
+                and rule.name in policy.enabled
+                and unused_rule.name in policy.enabled - ignored_here
+            ):
+                kind = "file-wide suppression" if sup.file_wide else "suppression"
+                where = Violation(f"{kind} of {rule.name} suppresses nothing", line=sup.line)
+                out.append(_finding(unused_rule, where, migration, policy))
+    return out
+
+
+def _finding(rule: Rule, violation: Violation, migration: Migration, policy: _Policy) -> Finding:
+    stmt: Statement | None = violation.statement
+    line = violation.line if violation.line is not None else (stmt.line if stmt else 1)
+    column = stmt.column if stmt is not None and violation.line is None else 1
+    severity = policy.severity.get(rule.name) or violation.severity or rule.severity
+    return Finding(
+        rule=rule.name,
+        code=rule.code,
+        severity=severity,
+        path=_display_path(migration.path),
+        line=line,
+        column=column,
+        app=migration.app,
+        migration=migration.name,
+        version=migration.version,
+        section=stmt.section if stmt is not None else violation.section or FILE,
+        statement=stmt.sql if stmt is not None else "",
+        message=violation.message,
+        fix=rule.hint,
+    )
+
+
+def _display_path(path: Path) -> Path:
+    try:
+        return Path(os.path.relpath(path.resolve(), Path.cwd().resolve()))
+    except ValueError:  # another drive on Windows
+        return path

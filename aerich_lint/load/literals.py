@@ -1,0 +1,101 @@
+"""Decode string literals while remembering where each character came from.
+
+Findings must point at the line of the statement inside the migration file, so
+the SQL pulled out of a Python (or JSON) string literal keeps a map from each of
+its characters back to the source text.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import io
+import json
+import re
+import tokenize
+
+from aerich_lint.model import LineIndex, OffsetMap
+
+_PY_ESCAPE = re.compile(
+    r"\\(?:\n|\r\n?|[\\'\"abfnrtv]|[0-7]{1,3}|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}"
+    r"|U[0-9a-fA-F]{8}|N\{[^}]*\}|.)",
+    re.DOTALL,
+)
+_JSON_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)", re.DOTALL)
+_PREFIX = re.compile(r"^[A-Za-z]*")
+
+
+def _decode_py_escape(escape: str) -> str:
+    if escape[1] in "\r\n":
+        return ""
+    if escape[1] not in "\\'\"abfnrtv01234567xuUN":
+        return escape  # unknown escapes are kept verbatim by Python
+    return codecs.decode(escape, "unicode_escape")
+
+
+def _add_body(
+    pieces: OffsetMap, out: list[str], body: str, start: int, raw: bool, escape: re.Pattern[str]
+) -> None:
+    if raw or "\\" not in body:
+        out.append(body)
+        pieces.add(start, len(body))
+        return
+    pos = 0
+    for match in escape.finditer(body):
+        if match.start() > pos:
+            out.append(body[pos : match.start()])
+            pieces.add(start + pos, match.start() - pos)
+        text = match.group(0)
+        value = _decode_py_escape(text) if escape is _PY_ESCAPE else json.loads(f'"{text}"')
+        out.append(value)
+        pieces.add(start + match.start(), len(value), verbatim=False)
+        pos = match.end()
+    if pos < len(body):
+        out.append(body[pos:])
+        pieces.add(start + pos, len(body) - pos)
+
+
+def python_literal(
+    text: str, lines: LineIndex, node: ast.Constant
+) -> tuple[str, OffsetMap] | None:
+    """The value of a str constant node and its offset map; None if the source
+    cannot be matched (then callers fall back to the literal's first line)."""
+    if node.end_lineno is None or node.end_col_offset is None:
+        return None
+    line_text = text.splitlines(keepends=True)[node.lineno - 1]
+    col = len(line_text.encode("utf-8")[: node.col_offset].decode("utf-8", "replace"))
+    start = lines.offset(node.lineno, col)
+    segment = ast.get_source_segment(text, node)
+    if segment is None:
+        return None
+    out: list[str] = []
+    pieces = OffsetMap(lines)
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(segment).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    for tok in tokens:
+        if tok.type != tokenize.STRING:
+            continue
+        row, tcol = tok.start
+        tok_start = start + tcol if row == 1 else lines.offset(node.lineno + row - 1, tcol)
+        prefix = _PREFIX.match(tok.string)
+        assert prefix is not None
+        pre = prefix.group(0)
+        rest = tok.string[len(pre) :]
+        quote = rest[:3] if rest[:3] in ('"""', "'''") else rest[:1]
+        body = rest[len(quote) : len(rest) - len(quote)]
+        body_start = tok_start + len(pre) + len(quote)
+        _add_body(pieces, out, body, body_start, "r" in pre.lower(), _PY_ESCAPE)
+    value = "".join(out)
+    if value != node.value:
+        return None
+    return value, pieces
+
+
+def json_string(text: str, lines: LineIndex, token_start: int, token: str) -> tuple[str, OffsetMap]:
+    """A JSON string token (with its quotes) found at ``token_start``."""
+    out: list[str] = []
+    pieces = OffsetMap(lines)
+    _add_body(pieces, out, token[1:-1], token_start + 1, False, _JSON_ESCAPE)
+    return "".join(out), pieces

@@ -1,0 +1,127 @@
+"""Read ``upgrade()`` / ``downgrade()`` SQL out of a Python migration.
+
+The usual aerich file only returns string literals: that is read from the AST
+without running anything. A function that builds SQL at run time or runs
+queries through the client is marked for execution (see ``execute.py``).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from aerich_lint.load.literals import python_literal
+from aerich_lint.load.models_state import ModelsStateError, decode_models_state
+from aerich_lint.model import SECTIONS, Chunk, LineIndex, Migration, OffsetMap, Section
+
+
+@dataclass
+class PythonInfo:
+    """What the static pass learned; kept for executing the file if needed."""
+
+    needs_exec: set[str] = field(default_factory=set)  # section names
+    return_lines: dict[str, int] = field(default_factory=dict)
+    def_lines: dict[str, int] = field(default_factory=dict)
+    models_state_error: str | None = None
+
+
+def _function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    found = None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            found = node  # the last definition wins, as at import time
+    return found
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
+
+
+def _static_return(func: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None | bool:
+    """The returned literal expression; None for no return; False: needs executing."""
+    body = [s for s in func.body if not _is_docstring(s) and not isinstance(s, ast.Pass)]
+    if not body:
+        return None
+    if len(body) != 1 or not isinstance(body[0], ast.Return):
+        return False
+    value = body[0].value
+    if value is None:
+        return None
+    if isinstance(value, ast.Constant) and (isinstance(value.value, str) or value.value is None):
+        return value
+    if isinstance(value, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+    ):
+        return value
+    return False
+
+
+def _chunk(text: str, lines: LineIndex, node: ast.Constant) -> Chunk:
+    mapped = python_literal(text, lines, node)
+    if mapped is None:
+        return Chunk(str(node.value), OffsetMap.fixed(lines, node.lineno))
+    return Chunk(mapped[0], mapped[1])
+
+
+def load_python(migration: Migration, text: str) -> PythonInfo:
+    info = PythonInfo()
+    try:
+        tree = ast.parse(text, filename=str(migration.path))
+    except SyntaxError as exc:
+        migration.load_error = f"Python syntax error: {exc.msg}"
+        migration.load_error_line = exc.lineno or 1
+        return info
+    except (ValueError, RecursionError) as exc:
+        migration.load_error = f"cannot parse Python: {exc}"
+        return info
+    lines = LineIndex(text)
+    for name in SECTIONS:
+        func = _function(tree, name)
+        if func is None:
+            migration.sections[name] = Section(name, defined=False)
+            continue
+        info.def_lines[name] = func.lineno
+        returns = [n for n in ast.walk(func) if isinstance(n, ast.Return)]
+        info.return_lines[name] = returns[-1].lineno if returns else func.lineno
+        section = Section(name, line=func.lineno)
+        migration.sections[name] = section
+        value = _static_return(func)
+        if value is False:
+            info.needs_exec.add(name)
+            section.dynamic = True
+        elif isinstance(value, ast.Constant) and isinstance(value.value, str):
+            section.chunks.append(_chunk(text, lines, value))
+        elif isinstance(value, (ast.List, ast.Tuple)):
+            migration.format = "py-list"
+            for elt in value.elts:
+                assert isinstance(elt, ast.Constant)
+                section.chunks.append(_chunk(text, lines, elt))
+    if migration.sections[SECTIONS[0]].defined is False:
+        migration.load_error = "no upgrade() function"
+    for node in tree.body:
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets, value_node = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value_node = [node.target], node.value
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                continue
+            if target.id == "RUN_IN_TRANSACTION":
+                migration.run_in_transaction_line = node.lineno
+                if isinstance(value_node, ast.Constant):
+                    migration.run_in_transaction = bool(value_node.value)
+                else:
+                    info.needs_exec.add("RUN_IN_TRANSACTION")
+            elif target.id == "MODELS_STATE":
+                migration.has_models_state = True
+                if isinstance(value_node, ast.Constant) and isinstance(value_node.value, str):
+                    try:
+                        migration.models_state = decode_models_state(value_node.value)
+                    except ModelsStateError as exc:
+                        info.models_state_error = str(exc)
+    return info

@@ -1,0 +1,29 @@
+"""Stage 6: reporters. Each turns the same ``Result`` into one output format.
+
+A reporter is a class with ``render(result, color) -> str``; add a module and
+an entry in ``FORMATS`` to add a format.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from aerich_lint.lint import Result
+
+# format name -> "module:Class", imported only when chosen.
+FORMATS: dict[str, str] = {
+    "text": "aerich_lint.report.text:TextReporter",
+    "json": "aerich_lint.report.json:JsonReporter",
+}
+
+
+class Reporter(Protocol):
+    def render(self, result: Result, color: bool) -> str: ...
+
+
+def get_reporter(name: str) -> Reporter:
+    module_name, _, cls = FORMATS[name].partition(":")
+    reporter: Reporter = getattr(importlib.import_module(module_name), cls)()
+    return reporter

@@ -1,0 +1,73 @@
+"""Stage 5: the rules. One module per rule, registered here in code order.
+
+To add a rule: write ``rules/<rule_name>.py`` with a ``Rule`` subclass (metadata,
+documentation and ``check``), add it to ``RULES`` below, and add its tests.
+"""
+
+from __future__ import annotations
+
+from aerich_lint.errors import UsageError
+from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.delete_without_where import DeleteWithoutWhereRule
+from aerich_lint.rules.drop_column import DropColumnRule
+from aerich_lint.rules.drop_table import DropTableRule
+from aerich_lint.rules.invalid_migration import InvalidMigrationRule
+from aerich_lint.rules.missing_downgrade import MissingDowngradeRule
+from aerich_lint.rules.non_transactional import NonTransactionalRule
+from aerich_lint.rules.probable_rename import ProbableRenameRule
+from aerich_lint.rules.rename_column import RenameColumnRule
+from aerich_lint.rules.rename_table import RenameTableRule
+from aerich_lint.rules.sql_syntax import SqlSyntaxRule
+from aerich_lint.rules.suppressions import UnknownSuppressionRule, UnusedSuppressionRule
+from aerich_lint.rules.truncate import TruncateRule
+from aerich_lint.rules.unrecognized_sql import UnrecognizedSqlRule
+
+RULES: tuple[Rule, ...] = (
+    SqlSyntaxRule(),
+    UnrecognizedSqlRule(),
+    InvalidMigrationRule(),
+    UnknownSuppressionRule(),
+    UnusedSuppressionRule(),
+    DropTableRule(),
+    DropColumnRule(),
+    TruncateRule(),
+    DeleteWithoutWhereRule(),
+    MissingDowngradeRule(),
+    NonTransactionalRule(),
+    RenameColumnRule(),
+    RenameTableRule(),
+    ProbableRenameRule(),
+)
+
+BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
+BY_CODE: dict[str, Rule] = {r.code.upper(): r for r in RULES}
+
+
+def lookup(name_or_code: str) -> Rule | None:
+    key = name_or_code.strip()
+    return BY_NAME.get(key.lower()) or BY_CODE.get(key.upper())
+
+
+def resolve(names: list[str], where: str) -> set[str]:
+    """Rule names from names, codes, code prefixes (AL1) or ALL; unknown -> UsageError."""
+    out: set[str] = set()
+    for raw in names:
+        key = raw.strip()
+        if not key:
+            continue
+        if key.upper() == "ALL":
+            out.update(BY_NAME)
+            continue
+        rule = lookup(key)
+        if rule is not None:
+            out.add(rule.name)
+            continue
+        prefixed = [r.name for r in RULES if r.code.upper().startswith(key.upper())]
+        if key.upper().startswith("AL") and prefixed:
+            out.update(prefixed)
+            continue
+        raise UsageError(f"{where}: unknown rule {raw!r} (see `aerich-lint rules`)")
+    return out
+
+
+__all__ = ["BY_CODE", "BY_NAME", "RULES", "Context", "Rule", "Violation", "lookup", "resolve"]

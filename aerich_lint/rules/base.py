@@ -1,0 +1,114 @@
+"""What every rule is: metadata and documentation next to one ``check``.
+
+A rule's class attributes are its documentation (``aerich-lint explain``, the
+README table); ``check`` yields ``Violation``s and the engine turns them into
+findings with file, line, severity and suppressions applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from aerich_lint.effects import (
+    AddColumn,
+    CreateIndex,
+    CreateTable,
+    Effect,
+    RenameColumn,
+    RenameTable,
+    effects,
+)
+from aerich_lint.model import (
+    DOWNGRADE,
+    FILE,
+    UPGRADE,
+    Dialect,
+    Migration,
+    Severity,
+    Statement,
+)
+
+ALL_DIALECTS: frozenset[Dialect] = frozenset(Dialect)
+
+
+@dataclass
+class Violation:
+    message: str
+    statement: Statement | None = None
+    section: str = FILE
+    line: int | None = None
+    severity: Severity | None = None  # None: the rule's (or configured) severity
+
+
+@dataclass
+class Context:
+    """What a rule may look at: one migration, its app and the dialect."""
+
+    migration: Migration
+    dialect: Dialect
+    is_first: bool  # the lowest version of its app folder (aerich's init)
+    _created: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+
+    def statements(self, section: str) -> list[Statement]:
+        return self.migration.statements(section)
+
+    def effects(self, stmt: Statement) -> list[Effect]:
+        return effects(stmt, self.dialect)
+
+    def created_before(self, section: str, stmt: Statement) -> set[tuple[str, str]]:
+        """Objects created by this migration before ``stmt``: ("table", name),
+        ("column", "table.col"), ("index", name). In a downgrade, what the upgrade
+        created counts too: dropping it there is the normal inverse."""
+        created: set[tuple[str, str]] = set()
+        if section == DOWNGRADE:
+            created |= self._all_created(UPGRADE)
+        for other in self.statements(section):
+            if other is stmt:
+                break
+            created |= _created_by(self.effects(other))
+        return created
+
+    def _all_created(self, section: str) -> set[tuple[str, str]]:
+        if section not in self._created:
+            found: set[tuple[str, str]] = set()
+            for stmt in self.statements(section):
+                found |= _created_by(self.effects(stmt))
+            self._created[section] = found
+        return self._created[section]
+
+
+def _created_by(facts: list[Effect]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for fact in facts:
+        if isinstance(fact, CreateTable):
+            out.add(("table", fact.table))
+            out.update(("column", f"{fact.table}.{c.name}") for c in fact.columns)
+        elif isinstance(fact, AddColumn):
+            out.add(("column", f"{fact.table}.{fact.column.name}"))
+        elif isinstance(fact, RenameTable):
+            out.add(("table", fact.new))
+        elif isinstance(fact, RenameColumn):
+            out.add(("column", f"{fact.table}.{fact.new}"))
+        elif isinstance(fact, CreateIndex) and fact.name:
+            out.add(("index", fact.name))
+    return out
+
+
+class Rule:
+    """Base class. Subclasses fill in every attribute below and ``check``."""
+
+    name: ClassVar[str]  # stable kebab-case identifier used everywhere
+    code: ClassVar[str]  # short code, e.g. AL101
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]  # one line
+    why: ClassVar[str]  # why it is dangerous; per dialect where it differs
+    example: ClassVar[str]  # what triggers it (SQL or migration excerpt)
+    fix: ClassVar[str]  # the safe alternative, with SQL or aerich workflow
+    hint: ClassVar[str]  # one-line fix hint printed under each finding
+    dialects: ClassVar[frozenset[Dialect]] = ALL_DIALECTS
+    enabled_by_default: ClassVar[bool] = True
+
+    def check(self, ctx: Context) -> Iterator[Violation]:
+        raise NotImplementedError

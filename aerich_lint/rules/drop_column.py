@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aerich_lint.effects import DropColumn
+from aerich_lint.model import SECTIONS, Severity
+from aerich_lint.rules.base import Context, Rule, Violation
+
+
+class DropColumnRule(Rule):
+    name = "drop-column"
+    code = "AL102"
+    severity = Severity.ERROR
+    summary = "A column that already exists is dropped: its data is deleted."
+    why = (
+        "The column's values are gone for good; a downgrade can re-add the column but not its "
+        "data. Instances of the application still running the old code select or insert the "
+        "column and fail until the new code is live (tortoise selects every field of a model). "
+        "On PostgreSQL the drop itself is fast but needs an ACCESS EXCLUSIVE lock; on MySQL "
+        "it rebuilds the table unless done with ALGORITHM=INSTANT (8.0.29+)."
+    )
+    example = 'ALTER TABLE "product" DROP COLUMN "name";'
+    fix = (
+        "Expand and contract: first deploy code that no longer reads or writes the field "
+        "(remove it from the model, keep the column), then drop the column in a later "
+        "migration. If the field was renamed, answer yes to aerich's `Rename name to title?` "
+        'prompt, or write `ALTER TABLE "product" RENAME COLUMN "name" TO "title";`.'
+    )
+    hint = "stop using the column first; drop it in a later migration (or rename instead)"
+
+    def check(self, ctx: Context) -> Iterator[Violation]:
+        for section in SECTIONS:
+            for stmt in ctx.statements(section):
+                for fact in ctx.effects(stmt):
+                    if not isinstance(fact, DropColumn):
+                        continue
+                    key = ("column", f"{fact.table}.{fact.column}")
+                    if key in ctx.created_before(section, stmt):
+                        continue
+                    yield Violation(
+                        f"drops column {fact.table}.{fact.column}: its data is deleted",
+                        stmt, section,
+                    )

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aerich_lint.effects import DropTable
+from aerich_lint.model import SECTIONS, Severity
+from aerich_lint.rules.base import Context, Rule, Violation
+
+
+class DropTableRule(Rule):
+    name = "drop-table"
+    code = "AL101"
+    severity = Severity.ERROR
+    summary = "A table that already exists is dropped: every row in it is deleted."
+    why = (
+        "DROP TABLE deletes the table and all of its rows at once, and no downgrade can bring "
+        "the data back. Code still deployed that reads or writes the table fails as soon as "
+        "the migration runs. Aerich writes it when a model is removed or renamed in a way it "
+        "did not recognise. Tables created earlier in the same migration (and, in a downgrade, "
+        "tables its own upgrade created) are not reported."
+    )
+    example = 'DROP TABLE IF EXISTS "category";'
+    fix = (
+        "Make it two deploys. First ship code that no longer uses the table and keep the table "
+        "(take a backup: `CREATE TABLE category_backup AS TABLE category;`). Drop it in a "
+        "later migration, once nothing reads it. If the model was renamed, keep the data with "
+        '`ALTER TABLE "category" RENAME TO "new_name";` instead. When the drop is intended, '
+        "say so: `-- aerich-lint: ignore drop-table <reason>` on the line before it."
+    )
+    hint = "back the data up and drop the table in a later, separate migration"
+
+    def check(self, ctx: Context) -> Iterator[Violation]:
+        for section in SECTIONS:
+            for stmt in ctx.statements(section):
+                for fact in ctx.effects(stmt):
+                    if not isinstance(fact, DropTable):
+                        continue
+                    if ("table", fact.table) in ctx.created_before(section, stmt):
+                        continue
+                    yield Violation(
+                        f"drops table {fact.table}: every row in it is deleted",
+                        stmt, section,
+                    )

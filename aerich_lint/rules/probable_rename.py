@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aerich_lint.effects import AddColumn, ColumnInfo, CreateTable, DropColumn, DropTable
+from aerich_lint.model import DOWNGRADE, UPGRADE, Severity, Statement
+from aerich_lint.rules.base import Context, Rule, Violation
+
+
+class ProbableRenameRule(Rule):
+    name = "probable-rename"
+    code = "AL122"
+    severity = Severity.ERROR
+    summary = "A column (or table) is dropped and one of the same type added: a lost rename?"
+    why = (
+        "When a field is renamed, `aerich migrate` asks `Rename name to title? [True]`. "
+        "Answered no (or run with --no-input on a change it does not recognise), it writes "
+        "ADD title + DROP name: the migration runs cleanly and every value of the old column "
+        "is gone. The same happens when a field changed more than its name. A table dropped "
+        "while another with the same columns is created is the same signature for models. "
+        "The dropped column's type is taken from the downgrade, which aerich writes to re-add "
+        "it; without one, a single add and drop in the same table is reported."
+    )
+    example = (
+        'ALTER TABLE "product" ADD "title" VARCHAR(200) NOT NULL;\n'
+        'ALTER TABLE "product" DROP COLUMN "name";'
+    )
+    fix = (
+        "If it is a rename, regenerate the migration and answer yes to the prompt, or write "
+        '`ALTER TABLE "product" RENAME COLUMN "name" TO "title";` (see rename-column for a '
+        "zero-downtime sequence). If the new column is unrelated, copy what must survive "
+        'before the drop: `UPDATE "product" SET "title" = "name";`. If losing the data is '
+        "intended, suppress with `-- aerich-lint: ignore probable-rename <reason>`."
+    )
+    hint = "if this is a rename, regenerate answering yes to aerich's prompt (RENAME keeps data)"
+
+    def check(self, ctx: Context) -> Iterator[Violation]:
+        yield from self._columns(ctx)
+        yield from self._tables(ctx)
+
+    def _downgrade_definitions(self, ctx: Context) -> dict[str, ColumnInfo]:
+        found: dict[str, ColumnInfo] = {}
+        for stmt in ctx.statements(DOWNGRADE):
+            for fact in ctx.effects(stmt):
+                if isinstance(fact, AddColumn):
+                    found[f"{fact.table}.{fact.column.name}"] = fact.column
+        return found
+
+    def _columns(self, ctx: Context) -> Iterator[Violation]:
+        drops: list[tuple[Statement, DropColumn]] = []
+        adds: list[tuple[Statement, AddColumn]] = []
+        for stmt in ctx.statements(UPGRADE):
+            created = None
+            for fact in ctx.effects(stmt):
+                if isinstance(fact, DropColumn):
+                    created = created or ctx.created_before(UPGRADE, stmt)
+                    if ("column", f"{fact.table}.{fact.column}") not in created:
+                        drops.append((stmt, fact))
+                elif isinstance(fact, AddColumn):
+                    created = created or ctx.created_before(UPGRADE, stmt)
+                    if ("table", fact.table) not in created:
+                        adds.append((stmt, fact))
+        if not drops or not adds:
+            return
+        old_defs = self._downgrade_definitions(ctx)
+        used: set[int] = set()
+        for drop_stmt, drop in drops:
+            same_table = [(s, a) for s, a in adds if a.table == drop.table]
+            old = old_defs.get(f"{drop.table}.{drop.column}")
+            if old is not None:
+                matches = [(s, a) for s, a in same_table if a.column.type == old.type]
+            else:
+                drops_here = [d for _, d in drops if d.table == drop.table]
+                matches = same_table if len(same_table) == 1 and len(drops_here) == 1 else []
+            for add_stmt, add in matches:
+                if id(add) in used:
+                    continue
+                used.add(id(add))
+                kind = f"of the same type {old.type}" if old else "(type unknown: no downgrade)"
+                yield Violation(
+                    f"adds column {add.table}.{add.column.name} and drops {drop.table}."
+                    f"{drop.column} {kind} at line {drop_stmt.line}: if this is a rename, "
+                    f"the data in {drop.column} is lost (aerich's rename prompt answered no?)",
+                    add_stmt, UPGRADE,
+                )
+                break
+
+    def _tables(self, ctx: Context) -> Iterator[Violation]:
+        dropped = {
+            fact.table: stmt
+            for stmt in ctx.statements(UPGRADE)
+            for fact in ctx.effects(stmt)
+            if isinstance(fact, DropTable)
+        }
+        if not dropped:
+            return
+        old_shapes = {
+            fact.table: _shape(fact)
+            for stmt in ctx.statements(DOWNGRADE)
+            for fact in ctx.effects(stmt)
+            if isinstance(fact, CreateTable) and fact.table in dropped
+        }
+        for stmt in ctx.statements(UPGRADE):
+            for fact in ctx.effects(stmt):
+                if not isinstance(fact, CreateTable) or fact.table in dropped:
+                    continue
+                for old_name, shape in old_shapes.items():
+                    if shape and shape == _shape(fact):
+                        yield Violation(
+                            f"creates table {fact.table} with the same columns as table "
+                            f"{old_name}, dropped at line {dropped[old_name].line}: if this is "
+                            f"a rename, every row of {old_name} is lost",
+                            stmt, UPGRADE,
+                        )
+
+
+def _shape(table: CreateTable) -> frozenset[tuple[str, str]]:
+    return frozenset((c.name, c.type) for c in table.columns)

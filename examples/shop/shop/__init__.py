@@ -1,0 +1,1 @@
+"""Example shop package."""
