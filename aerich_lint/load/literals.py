@@ -68,6 +68,11 @@ def python_literal(
     segment = ast.get_source_segment(text, node)
     if segment is None:
         return None
+    single = _single_literal(segment, start, lines, node.value)
+    if single is not None:
+        return single
+    # Implicit concatenation of several literals: let tokenize find them (it is
+    # quadratic on huge literals, hence the fast path above).
     out: list[str] = []
     pieces = OffsetMap(lines)
     try:
@@ -91,6 +96,24 @@ def python_literal(
     if value != node.value:
         return None
     return value, pieces
+
+
+def _single_literal(
+    segment: str, start: int, lines: LineIndex, expected: str
+) -> tuple[str, OffsetMap] | None:
+    prefix = _PREFIX.match(segment)
+    assert prefix is not None
+    pre = prefix.group(0)
+    rest = segment[len(pre) :]
+    quote = rest[:3] if rest[:3] in ('"""', "'''") else rest[:1]
+    if not quote or len(rest) < 2 * len(quote) or not rest.endswith(quote):
+        return None
+    out: list[str] = []
+    pieces = OffsetMap(lines)
+    body = rest[len(quote) : len(rest) - len(quote)]
+    _add_body(pieces, out, body, start + len(pre) + len(quote), "r" in pre.lower(), _PY_ESCAPE)
+    value = "".join(out)
+    return (value, pieces) if value == expected else None
 
 
 def json_string(text: str, lines: LineIndex, token_start: int, token: str) -> tuple[str, OffsetMap]:

@@ -49,7 +49,7 @@ class Context:
     migration: Migration
     dialect: Dialect
     is_first: bool  # the lowest version of its app folder (aerich's init)
-    _created: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    _created: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
 
     def statements(self, section: str) -> list[Statement]:
         return self.migration.statements(section)
@@ -57,24 +57,23 @@ class Context:
     def effects(self, stmt: Statement) -> list[Effect]:
         return effects(stmt, self.dialect)
 
-    def created_before(self, section: str, stmt: Statement) -> set[tuple[str, str]]:
-        """Objects created by this migration before ``stmt``: ("table", name),
-        ("column", "table.col"), ("index", name). In a downgrade, what the upgrade
-        created counts too: dropping it there is the normal inverse."""
-        created: set[tuple[str, str]] = set()
-        if section == DOWNGRADE:
-            created |= self._all_created(UPGRADE)
-        for other in self.statements(section):
-            if other is stmt:
-                break
-            created |= _created_by(self.effects(other))
-        return created
+    def is_new(self, section: str, stmt: Statement, kind: str, name: str) -> bool:
+        """Was the object created by this migration before ``stmt``? kind is
+        "table", "column" (name "table.col") or "index". In a downgrade, what the
+        upgrade created counts too: dropping it there is the normal inverse."""
+        key = (kind, name)
+        if section == DOWNGRADE and key in self._first_created(UPGRADE):
+            return True
+        first = self._first_created(section).get(key)
+        return first is not None and first < stmt.index
 
-    def _all_created(self, section: str) -> set[tuple[str, str]]:
+    def _first_created(self, section: str) -> dict[tuple[str, str], int]:
+        """Index of the first statement of a section creating each object."""
         if section not in self._created:
-            found: set[tuple[str, str]] = set()
+            found: dict[tuple[str, str], int] = {}
             for stmt in self.statements(section):
-                found |= _created_by(self.effects(stmt))
+                for key in _created_by(self.effects(stmt)):
+                    found.setdefault(key, stmt.index)
             self._created[section] = found
         return self._created[section]
 

@@ -34,7 +34,7 @@ class DeleteWithoutWhereRule(Rule):
                 for fact in ctx.effects(stmt):
                     if not isinstance(fact, (DeleteRows, UpdateRows)) or fact.has_where:
                         continue
-                    if ("table", fact.table) in ctx.created_before(section, stmt):
+                    if ctx.is_new(section, stmt, "table", fact.table):
                         continue
                     if isinstance(fact, DeleteRows):
                         yield Violation(

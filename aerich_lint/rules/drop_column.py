@@ -34,8 +34,7 @@ class DropColumnRule(Rule):
                 for fact in ctx.effects(stmt):
                     if not isinstance(fact, DropColumn):
                         continue
-                    key = ("column", f"{fact.table}.{fact.column}")
-                    if key in ctx.created_before(section, stmt):
+                    if ctx.is_new(section, stmt, "column", f"{fact.table}.{fact.column}"):
                         continue
                     yield Violation(
                         f"drops column {fact.table}.{fact.column}: its data is deleted",

@@ -35,7 +35,7 @@ class DropTableRule(Rule):
                 for fact in ctx.effects(stmt):
                     if not isinstance(fact, DropTable):
                         continue
-                    if ("table", fact.table) in ctx.created_before(section, stmt):
+                    if ctx.is_new(section, stmt, "table", fact.table):
                         continue
                     yield Violation(
                         f"drops table {fact.table}: every row in it is deleted",

@@ -19,7 +19,7 @@ class ProbableRenameRule(Rule):
         "is gone. The same happens when a field changed more than its name. A table dropped "
         "while another with the same columns is created is the same signature for models. "
         "The dropped column's type is taken from the downgrade, which aerich writes to re-add "
-        "it; without one, a single add and drop in the same table is reported."
+        "it; without it the pair is not reported (too many unrelated changes look alike)."
     )
     example = (
         'ALTER TABLE "product" ADD "title" VARCHAR(200) NOT NULL;\n'
@@ -50,16 +50,14 @@ class ProbableRenameRule(Rule):
         drops: list[tuple[Statement, DropColumn]] = []
         adds: list[tuple[Statement, AddColumn]] = []
         for stmt in ctx.statements(UPGRADE):
-            created = None
             for fact in ctx.effects(stmt):
                 if isinstance(fact, DropColumn):
-                    created = created or ctx.created_before(UPGRADE, stmt)
-                    if ("column", f"{fact.table}.{fact.column}") not in created:
+                    if not ctx.is_new(UPGRADE, stmt, "column", f"{fact.table}.{fact.column}"):
                         drops.append((stmt, fact))
-                elif isinstance(fact, AddColumn):
-                    created = created or ctx.created_before(UPGRADE, stmt)
-                    if ("table", fact.table) not in created:
-                        adds.append((stmt, fact))
+                elif isinstance(fact, AddColumn) and not ctx.is_new(
+                    UPGRADE, stmt, "table", fact.table
+                ):
+                    adds.append((stmt, fact))
         if not drops or not adds:
             return
         old_defs = self._downgrade_definitions(ctx)
@@ -67,19 +65,16 @@ class ProbableRenameRule(Rule):
         for drop_stmt, drop in drops:
             same_table = [(s, a) for s, a in adds if a.table == drop.table]
             old = old_defs.get(f"{drop.table}.{drop.column}")
-            if old is not None:
-                matches = [(s, a) for s, a in same_table if a.column.type == old.type]
-            else:
-                drops_here = [d for _, d in drops if d.table == drop.table]
-                matches = same_table if len(same_table) == 1 and len(drops_here) == 1 else []
-            for add_stmt, add in matches:
-                if id(add) in used:
+            if old is None:
+                continue  # type unknown: an unrelated add and drop are too common to guess
+            for add_stmt, add in same_table:
+                if id(add) in used or add.column.type != old.type:
                     continue
                 used.add(id(add))
-                kind = f"of the same type {old.type}" if old else "(type unknown: no downgrade)"
                 yield Violation(
                     f"adds column {add.table}.{add.column.name} and drops {drop.table}."
-                    f"{drop.column} {kind} at line {drop_stmt.line}: if this is a rename, "
+                    f"{drop.column} of the same type {old.type} at line {drop_stmt.line}: "
+                    f"if this is a rename, "
                     f"the data in {drop.column} is lost (aerich's rename prompt answered no?)",
                     add_stmt, UPGRADE,
                 )

@@ -35,7 +35,7 @@ class RenameColumnRule(Rule):
             for fact in ctx.effects(stmt):
                 if not isinstance(fact, RenameColumn):
                     continue
-                if ("table", fact.table) in ctx.created_before(UPGRADE, stmt):
+                if ctx.is_new(UPGRADE, stmt, "table", fact.table):
                     continue
                 yield Violation(
                     f"renames column {fact.table}.{fact.old} to {fact.new}: code still "

@@ -33,7 +33,7 @@ class RenameTableRule(Rule):
             for fact in ctx.effects(stmt):
                 if not isinstance(fact, RenameTable):
                     continue
-                if ("table", fact.table) in ctx.created_before(UPGRADE, stmt):
+                if ctx.is_new(UPGRADE, stmt, "table", fact.table):
                     continue
                 yield Violation(
                     f"renames table {fact.table} to {fact.new}: code still running during "

@@ -29,8 +29,8 @@ class TruncateRule(Rule):
         for section in SECTIONS:
             for stmt in ctx.statements(section):
                 for fact in ctx.effects(stmt):
-                    if isinstance(fact, Truncate) and (
-                        ("table", fact.table) not in ctx.created_before(section, stmt)
+                    if isinstance(fact, Truncate) and not ctx.is_new(
+                        section, stmt, "table", fact.table
                     ):
                         yield Violation(
                             f"truncates table {fact.table}: every row is deleted", stmt, section

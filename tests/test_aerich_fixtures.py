@@ -1,0 +1,98 @@
+"""The real aerich's offline output for postgres, mysql and sqlite, linted.
+
+Expected lines are found from the statement text in the generated file, so the
+test checks the linter's line mapping, not a copy of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import AERICH, lint, summary
+
+DIALECTS = ["postgres", "mysql", "sqlite"]
+
+
+def q(dialect: str, name: str) -> str:
+    return f"`{name}`" if dialect == "mysql" else f'"{name}"'
+
+
+def find(folder: Path, step: str) -> Path:
+    matches = sorted(folder.glob(f"*_{step}.py"))
+    assert len(matches) == 1, f"no single *_{step}.py in {folder}"
+    return matches[0]
+
+
+def line_of(path: Path, needle: str, after: str = "") -> int:
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
+    return next(i for i, line in enumerate(lines) if i >= start and needle in line) + 1
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_hazardous_history(dialect: str) -> None:
+    folder = AERICH / dialect / "migrations" / "models"
+    result = lint(folder, dialect=None)  # dialect comes from the project's Tortoise config
+    assert [a.dialect.value for a in result.apps if a.dialect] == [dialect]
+    t = lambda name: q(dialect, name)  # noqa: E731
+    init, rename_yes, rename_no = find(folder, "init"), find(folder, "rename_yes"), find(folder, "rename_no")
+    drop_field, drop_model, rename_table = (
+        find(folder, "drop_field"), find(folder, "drop_model"), find(folder, "rename_table"),
+    )
+    expected = [
+        ("missing-downgrade", init.name, "downgrade", line_of(init, "async def downgrade")),
+        ("rename-column", rename_yes.name, "upgrade", line_of(rename_yes, f"RENAME COLUMN {t('name')}")),
+        ("probable-rename", rename_no.name, "upgrade", line_of(rename_no, f"ADD {t('title')}")),
+        ("drop-column", rename_no.name, "upgrade", line_of(rename_no, f"DROP COLUMN {t('name')}")),
+        ("drop-column", drop_field.name, "upgrade", line_of(drop_field, f"DROP COLUMN {t('nickname')}")),
+        ("drop-column", drop_field.name, "upgrade", line_of(drop_field, f"DROP COLUMN {t('age')}")),
+        ("drop-column", drop_model.name, "upgrade", line_of(drop_model, f"DROP COLUMN {t('category_id')}")),
+        ("drop-table", drop_model.name, "upgrade", line_of(drop_model, f"DROP TABLE IF EXISTS {t('category')}")),
+        ("rename-table", rename_table.name, "upgrade", line_of(rename_table, f"{t('tag')} RENAME")),
+    ]
+    assert sorted(summary(result.findings)) == sorted(expected)
+    severities = {f.rule: f.severity.label for f in result.findings}
+    assert severities["missing-downgrade"] == "info"  # aerich's init never has a downgrade
+    assert severities["probable-rename"] == "error"
+    assert severities["rename-column"] == "warning"
+    assert result.failed
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_clean_history_has_no_warning(dialect: str) -> None:
+    result = lint(AERICH / dialect / "migrations" / "clean", dialect=None)
+    assert [(f.rule, f.severity.label) for f in result.findings] == [("missing-downgrade", "info")]
+    assert result.files == 5
+    assert not result.failed
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_columns_point_at_the_statement(dialect: str) -> None:
+    folder = AERICH / dialect / "migrations" / "models"
+    path = find(folder, "rename_no")
+    result = lint(path, dialect=dialect)
+    drop = next(f for f in result.findings if f.rule == "drop-column")
+    line = path.read_text().splitlines()[drop.line - 1]
+    assert line[drop.column - 1 :].startswith("ALTER TABLE")
+    assert drop.statement == f"ALTER TABLE {q(dialect, 'product')} DROP COLUMN {q(dialect, 'name')}"
+
+
+def test_project_root_uses_aerich_location_and_every_app() -> None:
+    result = lint(AERICH / "postgres", dialect=None)
+    assert sorted(a.name for a in result.apps) == ["clean", "models"]
+    assert all("settings.TORTOISE_ORM" in a.dialect_reason for a in result.apps)
+
+
+def test_dialect_inferred_without_config(tmp_path: Path) -> None:
+    # Same SQL, copied out of its project: no pyproject, so the SQL decides.
+    for dialect, marker in [("postgres", "SERIAL"), ("mysql", "backtick"), ("sqlite", "AUTOINCREMENT")]:
+        target = tmp_path / dialect / "models"
+        target.mkdir(parents=True)
+        src = AERICH / dialect / "migrations" / "models"
+        for f in src.glob("*.py"):
+            (target / f.name).write_text(f.read_text())
+        result = lint(target, dialect=None)
+        assert result.apps[0].dialect.value == dialect
+        assert marker in result.apps[0].dialect_reason
