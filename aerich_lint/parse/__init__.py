@@ -120,6 +120,7 @@ def _statement(
     if expression is None:
         return stmt
     if isinstance(expression, exp.Command) or type(expression).__name__ not in _STATEMENT_TYPES:
+        group = _expand_command(group, chunk.sql, dialect)
         stmt.command = known_command(group, dialect)
         if stmt.command == "RENAME TABLE":
             expression = rename_table(group) or expression
@@ -127,6 +128,24 @@ def _statement(
             stmt.command = ""  # unrecognized
     stmt.expression = expression
     return stmt
+
+
+def _expand_command(group: list[Token], sql: str, dialect: Dialect) -> list[Token]:
+    """After a command keyword (RENAME, VACUUM, ...) sqlglot's tokenizer keeps the
+    rest of the statement as one raw string token; tokenize that rest too."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    if len(group) != 2 or group[1].token_type != TokenType.STRING:
+        return group
+    start = group[0].end + 1  # the string token's own start offset is not reliable
+    raw = sql[start : group[1].end + 1]
+    if raw.strip()[:1] in "'\"$":
+        return group  # a real string literal, e.g. DO $$ ... $$
+    try:
+        return [group[0], *_shift(_dialect(dialect).tokenize(raw), start)]
+    except TokenError:
+        return group
 
 
 def _parse_message(exc: Exception) -> str:
