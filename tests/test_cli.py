@@ -122,4 +122,4 @@ def test_real_precommit_hook_runs_on_staged_migrations(tmp_path: Path) -> None:
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert "1_20240102000000_drop.py:8:1: error drop-table drops table product" in out
-    assert "0_20240101000000_init.py" not in out.split("Passed")[0].split("aerich-lint")[-1] or "missing-downgrade" not in out
+    assert "0_20240101000000_init.py" not in out  # only the passed file is reported
