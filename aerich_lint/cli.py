@@ -25,7 +25,9 @@ class DefaultGroup(click.Group):
     default_command = "check"
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        if not args or (
+            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
+        ):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
@@ -46,23 +48,55 @@ def cli() -> None:
 
 @cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--dialect", type=click.Choice(["postgres", "mysql", "sqlite"]),
-              help="SQL dialect of the migrations (default: config, Tortoise URL, or inferred).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
-@click.option("--select", multiple=True, help="Only these rules (names, codes, ALL); comma-separated.")
+@click.option(
+    "--dialect",
+    type=click.Choice(["postgres", "mysql", "sqlite"]),
+    help="SQL dialect of the migrations (default: config, Tortoise URL, or inferred).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--select", multiple=True, help="Only these rules (names, codes, ALL); comma-separated."
+)
 @click.option("--extend-select", multiple=True, help="Add rules to the selection.")
 @click.option("--ignore", multiple=True, help="Skip these rules; comma-separated.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
-              help="Lowest severity that makes the exit code 1 [default: warning].")
-@click.option("--exec-timeout", type=click.FloatRange(min=0.1),
-              help="Seconds allowed to execute one migration whose SQL is built at run time [default: 10].")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="pyproject.toml to read instead of the nearest one.")
-@click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal).")
-def check(paths: tuple[str, ...], dialect: str | None, fmt: str, select: tuple[str, ...],
-          extend_select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
-          exec_timeout: float | None, config_path: Path | None, color: bool | None) -> None:
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    help="Lowest severity that makes the exit code 1 [default: warning].",
+)
+@click.option(
+    "--exec-timeout",
+    type=click.FloatRange(min=0.1),
+    help="Seconds allowed to execute one migration whose SQL is built at run time [default: 10].",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="pyproject.toml to read instead of the nearest one.",
+)
+@click.option(
+    "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
+)
+def check(
+    paths: tuple[str, ...],
+    dialect: str | None,
+    fmt: str,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    exec_timeout: float | None,
+    config_path: Path | None,
+    color: bool | None,
+) -> None:
     """Lint migrations (the default command)."""
     from aerich_lint.lint import Options, run
     from aerich_lint.model import Dialect, Severity
@@ -91,8 +125,13 @@ def check(paths: tuple[str, ...], dialect: str | None, fmt: str, select: tuple[s
 
 
 @cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
 def rules_cmd(fmt: str) -> None:
     """List every rule with its code, default severity and summary."""
     from aerich_lint.docs import rules_json, rules_markdown, rules_text

@@ -59,10 +59,7 @@ def find_pyproject(start: Path) -> Path | None:
     for folder in (here, *here.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
-            try:
-                data = _read_toml(candidate)
-            except UsageError:
-                raise
+            data = _read_toml(candidate)
             tool = data.get("tool", {})
             if isinstance(tool, dict) and (
                 LINT_TABLE in tool or any(t in tool for t in AERICH_TABLES)
@@ -100,7 +97,8 @@ def load_project(pyproject: Path | None, fallback_root: Path) -> Project:
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
+            data: dict[str, Any] = tomllib.load(fh)
+            return data
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
     except OSError as exc:

@@ -99,7 +99,9 @@ except BaseException as exc:
 """
 
 
-def from_tortoise_config(project: Project, timeout: float) -> tuple[dict[str, str], str, str | None]:
+def from_tortoise_config(
+    project: Project, timeout: float
+) -> tuple[dict[str, str], str, str | None]:
     """(scheme per app, default scheme, error) read by importing the config."""
     assert project.aerich is not None and project.aerich.tortoise_orm
     root = project.root.resolve()
@@ -108,7 +110,11 @@ def from_tortoise_config(project: Project, timeout: float) -> tuple[dict[str, st
     try:
         proc = subprocess.run(
             [sys.executable, "-c", _IMPORT_CONFIG, project.aerich.tortoise_orm, json.dumps(paths)],
-            cwd=root, env=env, capture_output=True, text=True, timeout=timeout,
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
@@ -150,4 +156,6 @@ class DialectResolver:
         guess = infer(texts)
         if guess is not None:
             return Choice(guess.dialect, note + guess.reason)
-        return Choice(Dialect.POSTGRES, note + "no dialect evidence, assumed postgres (set --dialect)")
+        return Choice(
+            Dialect.POSTGRES, note + "no dialect evidence, assumed postgres (set --dialect)"
+        )

@@ -71,11 +71,7 @@ def sort_key(path: Path) -> tuple[int, int, str]:
 
 def is_candidate(path: Path) -> bool:
     name = path.name
-    return (
-        path.suffix in MIGRATION_SUFFIXES
-        and not name.startswith((".", "_"))
-        and path.is_file()
-    )
+    return path.suffix in MIGRATION_SUFFIXES and not name.startswith((".", "_")) and path.is_file()
 
 
 def migration_files(folder: Path) -> list[Path]:
@@ -104,9 +100,7 @@ def _app_folders_in(folder: Path) -> list[Path]:
 
 def _location_regex(location: str) -> re.Pattern[str]:
     location = location.removeprefix("./").rstrip("/")
-    return re.compile(
-        "^" + re.escape(location).replace(re.escape("{app}"), "(?P<app>[^/]+)") + "$"
-    )
+    return re.compile("^" + re.escape(location).replace(re.escape("{app}"), "(?P<app>[^/]+)") + "$")
 
 
 def _from_aerich_location(project: Project) -> list[tuple[str, Path]]:
@@ -144,9 +138,7 @@ def _walk_for_migrations(root: Path) -> list[Path]:
     """Folders named ``migrations`` below root, without following symlinks."""
     found: list[Path] = []
     for dirpath, dirnames, _ in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(
-            d for d in dirnames if d not in _SKIP_DIRS and not d.startswith(".")
-        )
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
         if os.path.basename(dirpath) == "migrations":
             found.append(Path(dirpath))
             dirnames[:] = []

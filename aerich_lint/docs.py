@@ -24,16 +24,27 @@ def rules_text() -> str:
 
 
 def rules_json() -> str:
-    return json.dumps(
-        [
-            {"name": r.name, "code": r.code, "severity": r.severity.label, "summary": r.summary,
-             "why": r.why, "example": r.example, "fix": r.fix, "hint": r.hint,
-             "dialects": sorted(d.value for d in r.dialects),
-             "enabled_by_default": r.enabled_by_default}
-            for r in RULES
-        ],
-        indent=2,
-    ) + "\n"
+    return (
+        json.dumps(
+            [
+                {
+                    "name": r.name,
+                    "code": r.code,
+                    "severity": r.severity.label,
+                    "summary": r.summary,
+                    "why": r.why,
+                    "example": r.example,
+                    "fix": r.fix,
+                    "hint": r.hint,
+                    "dialects": sorted(d.value for d in r.dialects),
+                    "enabled_by_default": r.enabled_by_default,
+                }
+                for r in RULES
+            ],
+            indent=2,
+        )
+        + "\n"
+    )
 
 
 def rules_markdown() -> str:

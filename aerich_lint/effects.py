@@ -132,7 +132,8 @@ def ident(node: Any) -> str:
     if node is None:
         return ""
     if isinstance(node, exp.Identifier):
-        return node.name if node.quoted else node.name.lower()
+        name = str(node.name)
+        return name if node.quoted else name.lower()
     if isinstance(node, (exp.Column, exp.Table)):
         return ident(node.this)
     return str(node.name if hasattr(node, "name") else node).lower()
@@ -243,8 +244,12 @@ def _drop(e: exp.Drop) -> list[Effect]:
         return [DropTable(table_name(t), if_exists=bool(e.args.get("exists"))) for t in targets]
     if kind == "INDEX":
         return [
-            DropIndex("", name=ident(t), concurrently=bool(e.args.get("concurrently")),
-                      if_exists=bool(e.args.get("exists")))
+            DropIndex(
+                "",
+                name=ident(t),
+                concurrently=bool(e.args.get("concurrently")),
+                if_exists=bool(e.args.get("exists")),
+            )
             for t in targets
         ]
     return []
@@ -257,8 +262,13 @@ def _alter_table(e: exp.Alter, dialect: Dialect) -> list[Effect]:
     out: list[Effect] = []
     for action in e.args.get("actions") or []:
         if isinstance(action, exp.ColumnDef):
-            out.append(AddColumn(table, column_info(action, dialect),
-                                 if_not_exists=bool(action.args.get("exists"))))
+            out.append(
+                AddColumn(
+                    table,
+                    column_info(action, dialect),
+                    if_not_exists=bool(action.args.get("exists")),
+                )
+            )
         elif isinstance(action, exp.Drop):
             kind = str(action.args.get("kind") or "").upper()
             names = action.args.get("tables") or ([action.this] if action.this else [])
@@ -266,12 +276,17 @@ def _alter_table(e: exp.Alter, dialect: Dialect) -> list[Effect]:
                 if kind == "COLUMN":
                     out.append(DropColumn(table, ident(name), bool(action.args.get("exists"))))
                 elif kind == "INDEX":
-                    out.append(DropIndex(table, name=ident(name),
-                                         if_exists=bool(action.args.get("exists"))))
+                    out.append(
+                        DropIndex(
+                            table, name=ident(name), if_exists=bool(action.args.get("exists"))
+                        )
+                    )
                 elif kind in {"CONSTRAINT", "FOREIGN KEY", "CHECK"}:
                     out.append(DropConstraint(table, name=ident(name), kind=kind))
         elif isinstance(action, exp.RenameColumn):
-            out.append(RenameColumn(table, old=ident(action.this), new=ident(action.args.get("to"))))
+            out.append(
+                RenameColumn(table, old=ident(action.this), new=ident(action.args.get("to")))
+            )
         elif isinstance(action, exp.AlterRename):
             out.append(RenameTable(table, new=table_name(action.this)))
         elif isinstance(action, exp.ModifyColumn):

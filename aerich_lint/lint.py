@@ -15,7 +15,16 @@ from aerich_lint.dialect import DialectResolver
 from aerich_lint.discover import AppSource, discover, matches_any
 from aerich_lint.errors import UsageError
 from aerich_lint.load import Pending, execute_pending, file_ignores, load_app
-from aerich_lint.model import FILE, App, Dialect, Finding, Migration, Severity, Statement, Suppression
+from aerich_lint.model import (
+    FILE,
+    App,
+    Dialect,
+    Finding,
+    Migration,
+    Severity,
+    Statement,
+    Suppression,
+)
 from aerich_lint.parse import parse_migration, parse_suppression
 from aerich_lint.rules import BY_NAME, RULES, Context, Rule, Violation, lookup, resolve
 
@@ -97,7 +106,9 @@ def run(options: Options) -> Result:
     dialects: dict[str, str] = {}
     for source in found.apps:
         excluded = source.project.lint.exclude
-        source.files = [f for f in source.files if not matches_any(f, excluded, source.project.root)]
+        source.files = [
+            f for f in source.files if not matches_any(f, excluded, source.project.root)
+        ]
         if not any(source.is_reported(f) for f in source.files):
             continue
         migrations, waiting = load_app(source)
@@ -121,8 +132,11 @@ def run(options: Options) -> Result:
             if migration.load_error is None:
                 parse_migration(migration, app.dialect)
             _file_suppressions(migration)
-            ctx = Context(migration, app.dialect, is_first=migration.version == first_version
-                          and first_version is not None)
+            ctx = Context(
+                migration,
+                app.dialect,
+                is_first=migration.version == first_version and first_version is not None,
+            )
             result.findings.extend(_check(ctx, policy))
         result.apps.append(app)
     result.findings.sort(key=Finding.sort_key)

@@ -24,7 +24,6 @@ import os
 import platform
 import re
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -311,7 +310,11 @@ def interpreter_version(executable: Path) -> str:
         with executable.open("rb") as handle:
             first = handle.readline().decode("utf-8", "replace").strip()
         if first.startswith("#!"):
-            probe = [*shlex.split(first[2:]), "-c", "import platform;print(platform.python_version())"]
+            probe = [
+                *shlex.split(first[2:]),
+                "-c",
+                "import platform;print(platform.python_version())",
+            ]
             done = subprocess.run(probe, capture_output=True, text=True, check=True)
             return done.stdout.strip()
     except (OSError, ValueError, subprocess.CalledProcessError):
@@ -320,7 +323,9 @@ def interpreter_version(executable: Path) -> str:
 
 
 def aerich_lint_version(executable: Path) -> str:
-    done = subprocess.run([str(executable), "--version"], capture_output=True, text=True)
+    done = subprocess.run(
+        [str(executable), "--version"], capture_output=True, text=True, check=False
+    )
     if done.returncode != 0:
         raise BenchmarkError(f"{executable} --version exited with {done.returncode}")
     return done.stdout.strip().rsplit(" ", 1)[-1]
@@ -352,7 +357,10 @@ def markdown_table(results: Sequence[Result]) -> str:
 
 
 def report_json(
-    results: Sequence[Result], machine: Machine, rss_mib: float | None, args: argparse.Namespace,
+    results: Sequence[Result],
+    machine: Machine,
+    rss_mib: float | None,
+    args: argparse.Namespace,
     project: Path,
 ) -> dict[str, object]:
     def portable(command: list[str]) -> list[str]:
@@ -386,33 +394,68 @@ def default_aerich_lint() -> Path:
     return Path(sys.executable).parent / ("aerich-lint.exe" if os.name == "nt" else "aerich-lint")
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {value}")
-    return value
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value}")
+        return value
+
+    return parse
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--migrations", type=positive_int, default=1000, metavar="N",
-                        help="migration files in the synthetic history (default: 1000)")
-    parser.add_argument("--runs", type=positive_int, default=7,
-                        help="timed runs per scenario (default: 7)")
-    parser.add_argument("--warmup", type=int, default=1,
-                        help="untimed runs before the timed ones (default: 1)")
-    parser.add_argument("--aerich-lint", type=Path, default=default_aerich_lint(), metavar="PATH",
-                        help="executable to benchmark (default: next to this Python)")
-    parser.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES, metavar="DIR",
-                        help="folder holding the models/ and clean/ template migrations")
-    parser.add_argument("--scenario", action="append", metavar="NAME",
-                        choices=[s.name for s in SCENARIOS],
-                        help="run only this scenario (repeatable; default: all)")
+    parser.add_argument(
+        "--migrations",
+        type=int_at_least(1),
+        default=1000,
+        metavar="N",
+        help="migration files in the synthetic history (default: 1000)",
+    )
+    parser.add_argument(
+        "--runs", type=int_at_least(1), default=7, help="timed runs per scenario (default: 7)"
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int_at_least(0),
+        default=1,
+        help="untimed runs before the timed ones (default: 1)",
+    )
+    parser.add_argument(
+        "--aerich-lint",
+        type=Path,
+        default=default_aerich_lint(),
+        metavar="PATH",
+        help="executable to benchmark (default: next to this Python)",
+    )
+    parser.add_argument(
+        "--fixtures",
+        type=Path,
+        default=DEFAULT_FIXTURES,
+        metavar="DIR",
+        help="folder holding the models/ and clean/ template migrations",
+    )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        metavar="NAME",
+        choices=[s.name for s in SCENARIOS],
+        help="run only this scenario (repeatable; default: all)",
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write results as JSON")
-    parser.add_argument("--extract-sql", type=Path, metavar="DIR",
-                        help="write each migration's upgrade SQL to DIR/<name>.sql")
-    parser.add_argument("--keep", type=Path, metavar="DIR",
-                        help="build the history in DIR (must not exist) and keep it")
+    parser.add_argument(
+        "--extract-sql",
+        type=Path,
+        metavar="DIR",
+        help="write each migration's upgrade SQL to DIR/<name>.sql",
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="build the history in DIR (must not exist) and keep it",
+    )
     return parser.parse_args(argv)
 
 
@@ -446,8 +489,10 @@ def benchmark(args: argparse.Namespace, root: Path) -> None:
     rss = peak_rss_mib(whole_folder.command(ctx), whole_folder.ok_exit_codes)
     machine = describe_machine(executable)
 
-    print(f"aerich-lint on {args.migrations} migrations, median of {args.runs} runs "
-          f"({args.warmup} warm-up), whole-process wall time:\n")
+    print(
+        f"aerich-lint on {args.migrations} migrations, median of {args.runs} runs "
+        f"({args.warmup} warm-up), whole-process wall time:\n"
+    )
     print(markdown_table(results))
     print(f"\nPeak memory (max RSS) of whole-folder: {rss:.1f} MiB")
     print(machine.line())

@@ -64,8 +64,9 @@ def app_dir(tmp_path: Path) -> Path:
 
 
 def lint(*paths: Path | str, dialect: str | None = "postgres", **kw: object) -> Result:
-    options = Options(paths=[str(p) for p in paths],
-                      dialect=Dialect(dialect) if dialect else None, **kw)  # type: ignore[arg-type]
+    options = Options(
+        paths=[str(p) for p in paths], dialect=Dialect(dialect) if dialect else None, **kw
+    )  # type: ignore[arg-type]
     return run(options)
 
 
@@ -78,9 +79,15 @@ def rules_in(result: Result, name: str | None = None) -> list[str]:
     return [f.rule for f in result.findings if name is None or f.path.name == name]
 
 
-def cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """The real command, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "aerich_lint", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )

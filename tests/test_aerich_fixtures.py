@@ -36,20 +36,46 @@ def test_hazardous_history(dialect: str) -> None:
     folder = AERICH / dialect / "migrations" / "models"
     result = lint(folder, dialect=None)  # dialect comes from the project's Tortoise config
     assert [a.dialect.value for a in result.apps if a.dialect] == [dialect]
-    t = lambda name: q(dialect, name)  # noqa: E731
-    init, rename_yes, rename_no = find(folder, "init"), find(folder, "rename_yes"), find(folder, "rename_no")
+    t = lambda name: q(dialect, name)
+    init, rename_yes, rename_no = (
+        find(folder, "init"),
+        find(folder, "rename_yes"),
+        find(folder, "rename_no"),
+    )
     drop_field, drop_model, rename_table = (
-        find(folder, "drop_field"), find(folder, "drop_model"), find(folder, "rename_table"),
+        find(folder, "drop_field"),
+        find(folder, "drop_model"),
+        find(folder, "rename_table"),
     )
     expected = [
         ("missing-downgrade", init.name, "downgrade", line_of(init, "async def downgrade")),
-        ("rename-column", rename_yes.name, "upgrade", line_of(rename_yes, f"RENAME COLUMN {t('name')}")),
+        (
+            "rename-column",
+            rename_yes.name,
+            "upgrade",
+            line_of(rename_yes, f"RENAME COLUMN {t('name')}"),
+        ),
         ("probable-rename", rename_no.name, "upgrade", line_of(rename_no, f"ADD {t('title')}")),
         ("drop-column", rename_no.name, "upgrade", line_of(rename_no, f"DROP COLUMN {t('name')}")),
-        ("drop-column", drop_field.name, "upgrade", line_of(drop_field, f"DROP COLUMN {t('nickname')}")),
+        (
+            "drop-column",
+            drop_field.name,
+            "upgrade",
+            line_of(drop_field, f"DROP COLUMN {t('nickname')}"),
+        ),
         ("drop-column", drop_field.name, "upgrade", line_of(drop_field, f"DROP COLUMN {t('age')}")),
-        ("drop-column", drop_model.name, "upgrade", line_of(drop_model, f"DROP COLUMN {t('category_id')}")),
-        ("drop-table", drop_model.name, "upgrade", line_of(drop_model, f"DROP TABLE IF EXISTS {t('category')}")),
+        (
+            "drop-column",
+            drop_model.name,
+            "upgrade",
+            line_of(drop_model, f"DROP COLUMN {t('category_id')}"),
+        ),
+        (
+            "drop-table",
+            drop_model.name,
+            "upgrade",
+            line_of(drop_model, f"DROP TABLE IF EXISTS {t('category')}"),
+        ),
         ("rename-table", rename_table.name, "upgrade", line_of(rename_table, f"{t('tag')} RENAME")),
     ]
     assert sorted(summary(result.findings)) == sorted(expected)
@@ -87,7 +113,11 @@ def test_project_root_uses_aerich_location_and_every_app() -> None:
 
 def test_dialect_inferred_without_config(tmp_path: Path) -> None:
     # Same SQL, copied out of its project: no pyproject, so the SQL decides.
-    for dialect, marker in [("postgres", "SERIAL"), ("mysql", "backtick"), ("sqlite", "AUTOINCREMENT")]:
+    for dialect, marker in [
+        ("postgres", "SERIAL"),
+        ("mysql", "backtick"),
+        ("sqlite", "AUTOINCREMENT"),
+    ]:
         target = tmp_path / dialect / "models"
         target.mkdir(parents=True)
         src = AERICH / dialect / "migrations" / "models"

@@ -16,14 +16,20 @@ DOWN = 'ALTER TABLE "product" ADD "name" TEXT;'
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     app = tmp_path / "migrations" / "models"
-    write_migration(app, "0_20240101000000_init.py", 'CREATE TABLE "product" ("id" SERIAL NOT NULL PRIMARY KEY, "name" TEXT, "price" INT);')
+    write_migration(
+        app,
+        "0_20240101000000_init.py",
+        'CREATE TABLE "product" ("id" SERIAL NOT NULL PRIMARY KEY, "name" TEXT, "price" INT);',
+    )
     write_migration(app, "1_20240102000000_change.py", UP, DOWN)
     (tmp_path / "pyproject.toml").write_text('[tool.aerich]\nlocation = "./migrations"\n')
     return tmp_path
 
 
 def configure(project: Path, body: str) -> None:
-    (project / "pyproject.toml").write_text('[tool.aerich]\nlocation = "./migrations"\n\n[tool.aerich-lint]\n' + body)
+    (project / "pyproject.toml").write_text(
+        '[tool.aerich]\nlocation = "./migrations"\n\n[tool.aerich-lint]\n' + body
+    )
 
 
 def rules(project: Path, *args: str) -> tuple[int, list[tuple[str, str]]]:
@@ -36,24 +42,37 @@ def rules(project: Path, *args: str) -> tuple[int, list[tuple[str, str]]]:
 def test_defaults(project: Path) -> None:
     code, found = rules(project)
     assert code == 1
-    assert found == [("missing-downgrade", "info"), ("drop-column", "error"), ("delete-without-where", "warning")]
+    assert found == [
+        ("missing-downgrade", "info"),
+        ("drop-column", "error"),
+        ("delete-without-where", "warning"),
+    ]
 
 
 def test_select_ignore_severity(project: Path) -> None:
-    configure(project, 'select = ["AL1"]\nignore = ["drop-column"]\n[tool.aerich-lint.severity]\ndelete-without-where = "info"\n')
+    configure(
+        project,
+        'select = ["AL1"]\nignore = ["drop-column"]\n[tool.aerich-lint.severity]\ndelete-without-where = "info"\n',
+    )
     assert rules(project) == (0, [("missing-downgrade", "info"), ("delete-without-where", "info")])
 
 
 def test_cli_overrides_config(project: Path) -> None:
     configure(project, 'select = ["drop-column"]\nfail-on = "error"\n')
     assert rules(project) == (1, [("drop-column", "error")])
-    assert rules(project, "--select", "delete-without-where") == (0, [("delete-without-where", "warning")])
+    assert rules(project, "--select", "delete-without-where") == (
+        0,
+        [("delete-without-where", "warning")],
+    )
     assert rules(project, "--select", "delete-without-where", "--fail-on", "warning")[0] == 1
     assert rules(project, "--ignore", "drop-column") == (0, [])
 
 
 def test_exclude_and_per_file_ignores(project: Path) -> None:
-    configure(project, 'exclude = ["migrations/models/0_*"]\n[tool.aerich-lint.per-file-ignores]\n"*_change.py" = ["drop-column"]\n')
+    configure(
+        project,
+        'exclude = ["migrations/models/0_*"]\n[tool.aerich-lint.per-file-ignores]\n"*_change.py" = ["drop-column"]\n',
+    )
     assert rules(project)[1] == [("delete-without-where", "warning")]
 
 
@@ -64,11 +83,18 @@ def test_dialect_from_config(project: Path) -> None:
 
 
 def test_settings_that_fail_to_import_fall_back_and_say_so(project: Path) -> None:
-    (project / "settings.py").write_text("import os\nTORTOISE_ORM = {'connections': {'default': os.environ['DATABASE_URL']}}\n")
-    (project / "pyproject.toml").write_text('[tool.aerich]\ntortoise_orm = "settings.TORTOISE_ORM"\nlocation = "./migrations"\nsrc_folder = "./."\n')
+    (project / "settings.py").write_text(
+        "import os\nTORTOISE_ORM = {'connections': {'default': os.environ['DATABASE_URL']}}\n"
+    )
+    (project / "pyproject.toml").write_text(
+        '[tool.aerich]\ntortoise_orm = "settings.TORTOISE_ORM"\nlocation = "./migrations"\nsrc_folder = "./."\n'
+    )
     proc = cli(".", cwd=project)
     assert proc.returncode == 1
-    assert "could not import settings.TORTOISE_ORM (KeyError: 'DATABASE_URL'); inferred from the SQL (SERIAL)" in proc.stdout
+    assert (
+        "could not import settings.TORTOISE_ORM (KeyError: 'DATABASE_URL'); inferred from the SQL (SERIAL)"
+        in proc.stdout
+    )
     assert not (project / "__pycache__").exists()
 
 
@@ -77,8 +103,13 @@ def test_settings_dialect_per_app(project: Path) -> None:
         "TORTOISE_ORM = {'connections': {'default': 'mysql://u:p@db.invalid:3306/x'},"
         " 'apps': {'models': {'models': ['models'], 'default_connection': 'default'}}}\n"
     )
-    (project / "pyproject.toml").write_text('[tool.tortoise]\ntortoise_orm = "settings.TORTOISE_ORM"\nlocation = "./migrations"\n')
-    assert "app models: mysql (from the mysql connection in settings.TORTOISE_ORM)" in cli(".", cwd=project).stdout
+    (project / "pyproject.toml").write_text(
+        '[tool.tortoise]\ntortoise_orm = "settings.TORTOISE_ORM"\nlocation = "./migrations"\n'
+    )
+    assert (
+        "app models: mysql (from the mysql connection in settings.TORTOISE_ORM)"
+        in cli(".", cwd=project).stdout
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,8 +118,8 @@ def test_settings_dialect_per_app(project: Path) -> None:
         ('dialect = "oracle"\n', "unknown dialect 'oracle'"),
         ('fail-on = "fatal"\n', "unknown severity 'fatal'"),
         ('select = "drop-colum"\n', "select: unknown rule 'drop-colum'"),
-        ('exec-timeout = -1\n', "exec-timeout must be a positive number"),
-        ("[tool.aerich-lint.severity]\nnope = \"error\"\n", "severity: unknown rule 'nope'"),
+        ("exec-timeout = -1\n", "exec-timeout must be a positive number"),
+        ('[tool.aerich-lint.severity]\nnope = "error"\n', "severity: unknown rule 'nope'"),
     ],
 )
 def test_bad_config_is_exit_2_with_one_line(project: Path, body: str, message: str) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import AERICH, lint, summary, write_migration
 from aerich_lint.load import load_file
 from aerich_lint.load.models_state import decode_models_state
+from conftest import AERICH, lint, summary, write_migration
 
 
 def test_sql_format_0_4_3_to_0_6(tmp_path: Path) -> None:
@@ -33,9 +33,7 @@ def test_sql_format_0_4_0_markers_and_missing_downgrade(tmp_path: Path) -> None:
     folder = tmp_path / "models"
     folder.mkdir()
     (folder / "0_init.sql").write_text('##### upgrade #####\nCREATE TABLE "a" ("id" INT);\n')
-    (folder / "1_update.sql").write_text(
-        '##### upgrade #####\n\nALTER TABLE "a" ADD "b" INT;\n'
-    )
+    (folder / "1_update.sql").write_text('##### upgrade #####\n\nALTER TABLE "a" ADD "b" INT;\n')
     result = lint(folder)
     assert summary(result.findings)[-1] == ("missing-downgrade", "1_update.sql", "downgrade", 1)
     assert result.findings[-1].severity.label == "warning"
@@ -44,14 +42,21 @@ def test_sql_format_0_4_0_markers_and_missing_downgrade(tmp_path: Path) -> None:
 def test_json_format_0_1_to_0_3(tmp_path: Path) -> None:
     folder = tmp_path / "models"
     folder.mkdir()
-    (folder / "0_init.json").write_text(json.dumps({"upgrade": ['CREATE TABLE "a" ("id" INT, "b" INT)'], "downgrade": []}))
+    (folder / "0_init.json").write_text(
+        json.dumps({"upgrade": ['CREATE TABLE "a" ("id" INT, "b" INT)'], "downgrade": []})
+    )
     (folder / "1_drop.json").write_text(
         '{\n  "upgrade": [\n    "ALTER TABLE \\"a\\" ADD \\"c\\" INT",\n'
         '    "ALTER TABLE \\"a\\" DROP COLUMN \\"b\\""\n  ],\n  "downgrade": []\n}\n'
     )
     result = lint(folder)
     drop = next(f for f in result.findings if f.rule == "drop-column")
-    assert (drop.path.name, drop.section, drop.line, drop.column) == ("1_drop.json", "upgrade", 4, 6)
+    assert (drop.path.name, drop.section, drop.line, drop.column) == (
+        "1_drop.json",
+        "upgrade",
+        4,
+        6,
+    )
     assert ("missing-downgrade", "1_drop.json", "downgrade", 6) in summary(result.findings)
 
 
@@ -98,7 +103,9 @@ def test_fstring_and_module_constants_are_executed(app_dir: Path) -> None:
     )
     result = lint(path)
     assert summary(result.findings) == [("drop-column", path.name, "upgrade", 6)]
-    assert not list(app_dir.glob("__pycache__")), "nothing may be written into the migrations folder"
+    assert not list(app_dir.glob("__pycache__")), (
+        "nothing may be written into the migrations folder"
+    )
 
 
 def test_sql_sent_through_the_client_is_linted_in_order(app_dir: Path) -> None:
@@ -109,8 +116,8 @@ def test_sql_sent_through_the_client_is_linted_in_order(app_dir: Path) -> None:
         '    rows = await db.execute_query_dict(\'SELECT "id" FROM "product"\')\n'
         "    for row in rows:\n"
         "        pass\n"
-        '    await db.execute_script(\'DELETE FROM "product"\')\n'
-        '    await db.execute_query(\'UPDATE "product" SET "name" = \\\'x\\\'\')\n'
+        "    await db.execute_script('DELETE FROM \"product\"')\n"
+        "    await db.execute_query('UPDATE \"product\" SET \"name\" = \\'x\\'')\n"
         '    return \'ALTER TABLE "product" DROP COLUMN "name";\'\n\n\n'
         "async def downgrade(db: BaseDBAsyncClient) -> str:\n"
         '    return \'ALTER TABLE "product" ADD "name" VARCHAR(200);\'\n'
@@ -146,7 +153,12 @@ def test_models_state_is_decoded_without_pickle() -> None:
 
 
 def test_run_in_transaction_read_statically(app_dir: Path) -> None:
-    path = write_migration(app_dir, "1_20240102000000_x.py", 'ALTER TABLE "product" ADD "a" INT;', run_in_transaction=False)
+    path = write_migration(
+        app_dir,
+        "1_20240102000000_x.py",
+        'ALTER TABLE "product" ADD "a" INT;',
+        run_in_transaction=False,
+    )
     migration, info = load_file(path, "models")
     assert migration.run_in_transaction is False
     assert migration.run_in_transaction_line == 3

@@ -11,12 +11,15 @@ from conftest import lint, summary, write_migration
 NAME = "1_20240102000000_change.py"
 
 
-def check(app_dir: Path, upgrade: str, downgrade: str = "", rit: bool = True, dialect: str = "postgres"):
+def check(
+    app_dir: Path, upgrade: str, downgrade: str = "", rit: bool = True, dialect: str = "postgres"
+):
     path = write_migration(app_dir, NAME, upgrade, downgrade, run_in_transaction=rit)
     return summary(lint(path, dialect=dialect).findings)
 
 
 # -- destructive statements -------------------------------------------------
+
 
 def test_drop_table_and_column(app_dir: Path) -> None:
     found = check(
@@ -32,7 +35,7 @@ def test_drops_of_objects_created_in_the_same_migration_are_quiet(app_dir: Path)
         app_dir,
         'CREATE TABLE "tmp" ("id" INT);\nALTER TABLE "product" ADD "x" INT;\n'
         'ALTER TABLE "product" DROP COLUMN "x";\nDROP TABLE "tmp";\nDELETE FROM "tmp";',
-        'SELECT 1;',
+        "SELECT 1;",
     )
     assert found == []
 
@@ -47,18 +50,24 @@ def test_downgrade_dropping_what_its_upgrade_created_is_quiet(app_dir: Path) -> 
 
 
 def test_downgrade_dropping_an_older_object_is_reported(app_dir: Path) -> None:
-    found = check(app_dir, 'ALTER TABLE "product" ADD "sku" TEXT;',
-                  'ALTER TABLE "product" DROP COLUMN "sku";\nALTER TABLE "product" DROP COLUMN "name";')
+    found = check(
+        app_dir,
+        'ALTER TABLE "product" ADD "sku" TEXT;',
+        'ALTER TABLE "product" DROP COLUMN "sku";\nALTER TABLE "product" DROP COLUMN "name";',
+    )
     assert found == [("drop-column", NAME, "downgrade", 14)]
 
 
 def test_truncate(app_dir: Path) -> None:
-    assert check(app_dir, 'TRUNCATE TABLE "product";', 'SELECT 1;') == [("truncate", NAME, "upgrade", 8)]
+    assert check(app_dir, 'TRUNCATE TABLE "product";', "SELECT 1;") == [
+        ("truncate", NAME, "upgrade", 8)
+    ]
 
 
 def test_delete_and_update_without_where(app_dir: Path) -> None:
     path = write_migration(
-        app_dir, NAME,
+        app_dir,
+        NAME,
         'DELETE FROM "product";\nUPDATE "product" SET "name" = \'x\';\n'
         'DELETE FROM "product" WHERE "id" = 1;\nUPDATE "product" SET "name" = \'y\' WHERE "id" = 2;',
         "SELECT 1;",
@@ -68,10 +77,11 @@ def test_delete_and_update_without_where(app_dir: Path) -> None:
         ("delete-without-where", 8, "error"),
         ("delete-without-where", 9, "warning"),
     ]
-    assert "DELETE without WHERE deletes every row of product" == findings[0].message
+    assert findings[0].message == "DELETE without WHERE deletes every row of product"
 
 
 # -- downgrades and transactions ----------------------------------------------
+
 
 @pytest.mark.parametrize("downgrade", ["", "-- nothing to undo", ";;", "/* x */ ;"])
 def test_missing_downgrade(app_dir: Path, downgrade: str) -> None:
@@ -93,22 +103,33 @@ def test_empty_upgrade_needs_no_downgrade(app_dir: Path) -> None:
 
 def test_non_transactional_lists_the_statements(app_dir: Path) -> None:
     path = write_migration(
-        app_dir, NAME,
+        app_dir,
+        NAME,
         'CREATE INDEX CONCURRENTLY "i1" ON "product" ("name");\nALTER TABLE "product" ADD "x" INT;',
-        'ALTER TABLE "product" DROP COLUMN "x";\nDROP INDEX "i1";', run_in_transaction=False,
+        'ALTER TABLE "product" DROP COLUMN "x";\nDROP INDEX "i1";',
+        run_in_transaction=False,
     )
     (finding,) = lint(path).findings
     assert (finding.rule, finding.line, finding.section) == ("non-transactional", 3, "upgrade")
     assert "these 2 upgrade statements are not atomic" in finding.message
-    assert "line 8 CREATE INDEX CONCURRENTLY" in finding.message and "line 9 ALTER TABLE" in finding.message
+    assert (
+        "line 8 CREATE INDEX CONCURRENTLY" in finding.message
+        and "line 9 ALTER TABLE" in finding.message
+    )
 
 
 def test_non_transactional_single_statement_is_quiet(app_dir: Path) -> None:
-    found = check(app_dir, 'CREATE INDEX CONCURRENTLY "i1" ON "product" ("name");', 'DROP INDEX "i1";', rit=False)
+    found = check(
+        app_dir,
+        'CREATE INDEX CONCURRENTLY "i1" ON "product" ("name");',
+        'DROP INDEX "i1";',
+        rit=False,
+    )
     assert found == []
 
 
 # -- renames --------------------------------------------------------------------
+
 
 def test_rename_column_and_table(app_dir: Path) -> None:
     found = check(
@@ -165,9 +186,11 @@ def test_different_table_is_not_a_rename(app_dir: Path) -> None:
 
 # -- what the parser makes of the SQL -----------------------------------------------
 
+
 def test_sql_syntax_and_unrecognized(app_dir: Path) -> None:
     path = write_migration(
-        app_dir, NAME,
+        app_dir,
+        NAME,
         'ALTER TABLE "product" ADD "x" INT NOT NULL DEFAULT (;\n'
         'ALTER TABLE "product" REPLICA IDENTITY FULL;\n'
         "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n"
@@ -178,20 +201,27 @@ def test_sql_syntax_and_unrecognized(app_dir: Path) -> None:
     )
     findings = lint(path).findings
     assert [(f.rule, f.line) for f in findings] == [
-        ("sql-syntax", 8), ("unrecognized-sql", 9), ("unrecognized-sql", 14),
+        ("sql-syntax", 8),
+        ("unrecognized-sql", 9),
+        ("unrecognized-sql", 14),
     ]
     assert findings[0].message.startswith("invalid postgres SQL:")
 
 
 def test_unterminated_string_still_checks_earlier_statements(app_dir: Path) -> None:
-    found = check(app_dir, 'ALTER TABLE "product" DROP COLUMN "name";\nUPDATE "product" SET "x" = \'oops;', "SELECT 1;")
+    found = check(
+        app_dir,
+        'ALTER TABLE "product" DROP COLUMN "name";\nUPDATE "product" SET "x" = \'oops;',
+        "SELECT 1;",
+    )
     assert found == [("drop-column", NAME, "upgrade", 8), ("sql-syntax", NAME, "upgrade", 9)]
 
 
 def test_semicolons_inside_strings_and_dollar_quotes_do_not_split(app_dir: Path) -> None:
     path = write_migration(
-        app_dir, NAME,
-        "UPDATE \"product\" SET \"name\" = 'a;b' WHERE \"id\" = 1;\n"
+        app_dir,
+        NAME,
+        'UPDATE "product" SET "name" = \'a;b\' WHERE "id" = 1;\n'
         "DO $$ BEGIN PERFORM 1; END $$;\n"
         'ALTER TABLE "product" DROP COLUMN "name";',
         'ALTER TABLE "product" ADD "name" TEXT;',

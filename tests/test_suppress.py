@@ -37,7 +37,8 @@ def test_trailing_comment_and_codes_and_lists(app_dir: Path) -> None:
 
 def test_unknown_and_unused_suppressions(app_dir: Path) -> None:
     path = write_migration(
-        app_dir, NAME,
+        app_dir,
+        NAME,
         "-- aerich-lint: ignore drop-colum typo\n"
         'ALTER TABLE "product" DROP COLUMN "name";\n'
         "-- aerich-lint: ignore drop-table\n"
@@ -55,7 +56,9 @@ def test_unknown_and_unused_suppressions(app_dir: Path) -> None:
 
 def test_file_wide_in_python_comment(app_dir: Path) -> None:
     path = write_migration(app_dir, NAME, 'ALTER TABLE "product" DROP COLUMN "name";', "")
-    path.write_text("# aerich-lint: ignore-file drop-column, missing-downgrade reviewed\n" + path.read_text())
+    path.write_text(
+        "# aerich-lint: ignore-file drop-column, missing-downgrade reviewed\n" + path.read_text()
+    )
     assert summary(lint(path).findings) == []
 
 
@@ -67,11 +70,18 @@ def test_file_wide_in_sql_file(tmp_path: Path) -> None:
         "-- aerich-lint: ignore-file drop-column\n-- upgrade --\n"
         'ALTER TABLE "a" DROP COLUMN "b";\n-- downgrade --\nALTER TABLE "a" ADD "b" INT;\n'
     )
-    assert [f.rule for f in lint(folder).findings] == ["missing-downgrade"]  # only the init's (info)
+    assert [f.rule for f in lint(folder).findings] == [
+        "missing-downgrade"
+    ]  # only the init's (info)
 
 
 def test_unused_file_wide_suppression(app_dir: Path) -> None:
-    path = write_migration(app_dir, NAME, 'ALTER TABLE "product" ADD "x" INT;', 'ALTER TABLE "product" DROP COLUMN "x";')
+    path = write_migration(
+        app_dir,
+        NAME,
+        'ALTER TABLE "product" ADD "x" INT;',
+        'ALTER TABLE "product" DROP COLUMN "x";',
+    )
     path.write_text("# aerich-lint: ignore-file truncate\n" + path.read_text())
     result = lint(path)
     assert [(f.rule, f.line, f.message) for f in result.findings] == [

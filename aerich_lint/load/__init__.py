@@ -101,12 +101,15 @@ def _execute_pending(
         if project.aerich is not None:
             sys_path.append(str((root / project.aerich.src_folder).resolve()))
         requests = [
-            ExecRequest(m.path.resolve(), [s for s in SECTIONS if s in info.needs_exec],
-                        dialects.get(str(src.folder)))
+            ExecRequest(
+                m.path.resolve(),
+                [s for s in SECTIONS if s in info.needs_exec],
+                dialects.get(str(src.folder)),
+            )
             for src, m, info in items
         ]
         results = execute(requests, timeout, root, sys_path)
-        for (_, migration, info), request in zip(items, requests):
+        for (_, migration, info), request in zip(items, requests, strict=True):
             _apply(migration, info, results[request.path])
 
 

@@ -60,7 +60,9 @@ class RecordingClient:
                 line = frame.f_lineno
                 break
             frame = frame.f_back  # type: ignore[assignment]
-        self.calls.append({"via": via, "sql": sql if isinstance(sql, str) else repr(sql), "line": line})
+        self.calls.append(
+            {"via": via, "sql": sql if isinstance(sql, str) else repr(sql), "line": line}
+        )
 
     async def execute_script(self, query: str) -> None:
         self._record("execute_script", query)
@@ -116,14 +118,16 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
     path = request["path"]
     _path = os.path.abspath(path)
     result: dict[str, Any] = {"path": path, "sections": {}}
-    spec = importlib.util.spec_from_file_location(f"_aerich_lint_migration_{abs(hash(path))}", _path)
+    spec = importlib.util.spec_from_file_location(
+        f"_aerich_lint_migration_{abs(hash(path))}", _path
+    )
     if spec is None or spec.loader is None:
         result["error"] = "cannot import the file"
         return result
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
-    except BaseException as exc:  # noqa: BLE001 - report anything the import raises
+    except BaseException as exc:
         result["error"] = f"importing the migration raised {_describe(exc)}"
         return result
     run = getattr(module, "RUN_IN_TRANSACTION", True)
@@ -139,7 +143,7 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
             value = func(client)
             if inspect.isawaitable(value):
                 value = asyncio.run(_await(value))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             out["error"] = f"{name}() raised {_describe(exc)}"
             continue
         if isinstance(value, str):

@@ -59,8 +59,11 @@ class _Runner:
 
     def ask(self, request: ExecRequest, timeout: float) -> ExecResult:
         assert self.proc.stdin is not None
-        payload = {"path": str(request.path), "sections": request.sections,
-                   "dialect": request.dialect}
+        payload = {
+            "path": str(request.path),
+            "sections": request.sections,
+            "dialect": request.dialect,
+        }
         try:
             self.proc.stdin.write(json.dumps(payload) + "\n")
             self.proc.stdin.flush()
@@ -73,7 +76,9 @@ class _Runner:
             return ExecResult(error=f"executing the migration timed out after {timeout:g} s")
         if line is None:
             code = self.proc.wait()
-            return ExecResult(error=f"executing the migration killed the interpreter (exit code {code})")
+            return ExecResult(
+                error=f"executing the migration killed the interpreter (exit code {code})"
+            )
         data = json.loads(line)
         return ExecResult(
             error=data.get("error"),

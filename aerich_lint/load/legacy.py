@@ -65,9 +65,7 @@ def load_json(migration: Migration, text: str) -> None:
         section = Section(name, line=lines.position(max(key_line, 0))[0])
         migration.sections[name] = section
         # The value tokens follow the key token in document order.
-        key_at = next(
-            (k for k, (_, tok) in enumerate(tokens) if tok == f'"{name}"'), None
-        )
+        key_at = next((k for k, (_, tok) in enumerate(tokens) if tok == f'"{name}"'), None)
         for j, item in enumerate(items):
             located = None
             if key_at is not None and key_at + 1 + j < len(tokens):

@@ -55,15 +55,15 @@ def _add_body(
         pieces.add(start + pos, len(body) - pos)
 
 
-def python_literal(
-    text: str, lines: LineIndex, node: ast.Constant
-) -> tuple[str, OffsetMap] | None:
+def python_literal(text: str, lines: LineIndex, node: ast.Constant) -> tuple[str, OffsetMap] | None:
     """The value of a str constant node and its offset map; None if the source
     cannot be matched (then callers fall back to the literal's first line)."""
-    if node.end_lineno is None or node.end_col_offset is None:
+    if node.end_lineno is None or node.end_col_offset is None or not isinstance(node.value, str):
         return None
-    line_text = text.splitlines(keepends=True)[node.lineno - 1]
-    col = len(line_text.encode("utf-8")[: node.col_offset].decode("utf-8", "replace"))
+    line_start = lines.offset(node.lineno, 0)
+    # ast columns count UTF-8 bytes; offsets here count characters.
+    head = text[line_start : line_start + node.col_offset].encode("utf-8")[: node.col_offset]
+    col = len(head.decode("utf-8", "replace"))
     start = lines.offset(node.lineno, col)
     segment = ast.get_source_segment(text, node)
     if segment is None:

@@ -41,7 +41,7 @@ def _is_docstring(stmt: ast.stmt) -> bool:
     )
 
 
-def _static_return(func: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None | bool:
+def _static_return(func: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | bool | None:
     """The returned literal expression; None for no return; False: needs executing."""
     body = [s for s in func.body if not _is_docstring(s) and not isinstance(s, ast.Pass)]
     if not body:

@@ -18,9 +18,7 @@ from aerich_lint.parse.commands import known_command, rename_table
 if TYPE_CHECKING:
     from sqlglot.tokens import Token
 
-_SUPPRESS = re.compile(
-    r"--[ \t]*aerich-lint:[ \t]*ignore(?![-\w])(?P<body>[^\n]*)", re.IGNORECASE
-)
+_SUPPRESS = re.compile(r"--[ \t]*aerich-lint:[ \t]*ignore(?![-\w])(?P<body>[^\n]*)", re.IGNORECASE)
 _RULE_LIST = re.compile(r"^[ \t]*(?P<rules>[\w-]+(?:[ \t]*,[ \t]*[\w-]+)*)[ \t]*(?P<reason>.*)$")
 
 # Expression types that are whole statements; anything else (a bare word
@@ -59,7 +57,9 @@ def parse_migration(migration: Migration, dialect: Dialect) -> None:
             section.statements.extend(parse_chunk(chunk, name, dialect, len(section.statements)))
 
 
-def parse_chunk(chunk: Chunk, section: str, dialect: Dialect, first_index: int = 0) -> list[Statement]:
+def parse_chunk(
+    chunk: Chunk, section: str, dialect: Dialect, first_index: int = 0
+) -> list[Statement]:
     from sqlglot.errors import TokenError
 
     sql_dialect = _dialect(dialect)
@@ -95,7 +95,12 @@ def _split(tokens: list[Token]) -> list[list[Token]]:
 
 
 def _statement(
-    chunk: Chunk, section: str, dialect: Dialect, group: list[Token], start: int, end: int,
+    chunk: Chunk,
+    section: str,
+    dialect: Dialect,
+    group: list[Token],
+    start: int,
+    end: int,
     index: int,
 ) -> Statement:
     from sqlglot import exp
@@ -103,8 +108,15 @@ def _statement(
 
     line, column = chunk.positions.position(start)
     end_line, _ = chunk.positions.position(max(end - 1, start))
-    stmt = Statement(section=section, index=index, sql=chunk.sql[start:end], line=line,
-                     column=column, via=chunk.via, end_line=end_line)
+    stmt = Statement(
+        section=section,
+        index=index,
+        sql=chunk.sql[start:end],
+        line=line,
+        column=column,
+        via=chunk.via,
+        end_line=end_line,
+    )
     sql_dialect = _dialect(dialect)
     try:
         parsed = sql_dialect.parser().parse(group, chunk.sql)
@@ -177,13 +189,31 @@ def _token_error(
         except TokenError:
             line, column = chunk.positions.position(start)
             reason = str(exc).splitlines()[0] if str(exc) else "cannot tokenize"
-            out.append(Statement(section=section, index=first_index + len(out), sql=body,
-                                 line=line, column=column, via=chunk.via, end_line=line,
-                                 error=f"unterminated string or quoted name ({reason})"))
+            out.append(
+                Statement(
+                    section=section,
+                    index=first_index + len(out),
+                    sql=body,
+                    line=line,
+                    column=column,
+                    via=chunk.via,
+                    end_line=line,
+                    error=f"unterminated string or quoted name ({reason})",
+                )
+            )
             break
         if tokens:
-            out.append(_statement(chunk, section, dialect, _shift(tokens, start), start,
-                                  start + len(body), first_index + len(out)))
+            out.append(
+                _statement(
+                    chunk,
+                    section,
+                    dialect,
+                    _shift(tokens, start),
+                    start,
+                    start + len(body),
+                    first_index + len(out),
+                )
+            )
     return out
 
 

@@ -39,8 +39,12 @@ class JsonReporter:
             "fail_on": result.fail_on.label,
             "failed": result.failed,
             "apps": [
-                {"app": a.name, "folder": a.folder.as_posix(),
-                 "dialect": a.dialect.value if a.dialect else None, "dialect_reason": a.dialect_reason}
+                {
+                    "app": a.name,
+                    "folder": a.folder.as_posix(),
+                    "dialect": a.dialect.value if a.dialect else None,
+                    "dialect_reason": a.dialect_reason,
+                }
                 for a in result.apps
             ],
             "errors": result.errors,

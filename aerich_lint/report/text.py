@@ -29,7 +29,9 @@ class TextReporter:
             out.append("")
         for app in result.apps:
             assert app.dialect is not None
-            out.append(style(f"app {app.name}: {app.dialect.value} ({app.dialect_reason})", dim=True))
+            out.append(
+                style(f"app {app.name}: {app.dialect.value} ({app.dialect_reason})", dim=True)
+            )
         counts = {s: sum(1 for f in result.findings if f.severity == s) for s in Severity}
         files = f"{result.files} migration{'s' if result.files != 1 else ''}"
         if result.findings:
@@ -39,7 +41,9 @@ class TextReporter:
                 if counts[s]
             ]
             total = len(result.findings)
-            line = f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files}."
+            line = (
+                f"Found {total} problem{'s' if total != 1 else ''} ({', '.join(parts)}) in {files}."
+            )
             out.append(style(line, bold=True))
             if not result.failed:
                 out.append(f"No finding at or above --fail-on {result.fail_on.label}.")

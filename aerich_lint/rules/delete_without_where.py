@@ -20,7 +20,7 @@ class DeleteWithoutWhereRule(Rule):
     )
     example = 'UPDATE "customer" SET "status" = \'active\';'
     fix = (
-        "Add the condition that limits the rows (`UPDATE \"customer\" SET \"status\" = 'active' "
+        'Add the condition that limits the rows (`UPDATE "customer" SET "status" = \'active\' '
         'WHERE "status" IS NULL;`). For large tables, backfill in batches from a separate '
         "script or an `aerich migrate --empty` migration with RUN_IN_TRANSACTION = False. "
         "If every row really is meant, suppress with "
@@ -39,10 +39,13 @@ class DeleteWithoutWhereRule(Rule):
                     if isinstance(fact, DeleteRows):
                         yield Violation(
                             f"DELETE without WHERE deletes every row of {fact.table}",
-                            stmt, section,
+                            stmt,
+                            section,
                         )
                     else:
                         yield Violation(
                             f"UPDATE without WHERE changes every row of {fact.table}",
-                            stmt, section, severity=Severity.WARNING,
+                            stmt,
+                            section,
+                            severity=Severity.WARNING,
                         )

@@ -38,5 +38,6 @@ class DropColumnRule(Rule):
                         continue
                     yield Violation(
                         f"drops column {fact.table}.{fact.column}: its data is deleted",
-                        stmt, section,
+                        stmt,
+                        section,
                     )

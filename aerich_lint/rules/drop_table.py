@@ -39,5 +39,6 @@ class DropTableRule(Rule):
                         continue
                     yield Violation(
                         f"drops table {fact.table}: every row in it is deleted",
-                        stmt, section,
+                        stmt,
+                        section,
                     )

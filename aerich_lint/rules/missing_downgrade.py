@@ -21,7 +21,7 @@ class MissingDowngradeRule(Rule):
     )
     example = (
         "async def upgrade(db):\n"
-        "    return 'ALTER TABLE \"product\" ADD \"stock\" INT NOT NULL DEFAULT 0;'\n\n"
+        '    return \'ALTER TABLE "product" ADD "stock" INT NOT NULL DEFAULT 0;\'\n\n'
         "async def downgrade(db):\n"
         '    return ""'
     )
@@ -29,7 +29,7 @@ class MissingDowngradeRule(Rule):
         "Write the inverse of every upgrade statement, in reverse order: "
         '`ALTER TABLE "product" DROP COLUMN "stock";`. If the change truly cannot be undone, '
         "make the downgrade fail loudly instead of silently "
-        "(`raise RuntimeError(\"irreversible migration\")`) and suppress this rule for the file "
+        '(`raise RuntimeError("irreversible migration")`) and suppress this rule for the file '
         "with `# aerich-lint: ignore-file missing-downgrade`."
     )
     hint = "write the inverse statements in downgrade(), in reverse order"
@@ -57,6 +57,8 @@ class MissingDowngradeRule(Rule):
             message += " (first migration of the app: aerich's init has no downgrade)"
             severity = Severity.INFO
         yield Violation(
-            message, section=DOWNGRADE, line=section.line if section.defined else 1,
+            message,
+            section=DOWNGRADE,
+            line=section.line if section.defined else 1,
             severity=severity,
         )

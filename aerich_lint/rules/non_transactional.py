@@ -41,12 +41,11 @@ class NonTransactionalRule(Rule):
         statements = ctx.statements(UPGRADE)
         if len(statements) < 2:
             return
-        listed = ", ".join(
-            f"line {s.line} {' '.join(s.sql.split()[:3])}" for s in statements[:4]
-        )
+        listed = ", ".join(f"line {s.line} {' '.join(s.sql.split()[:3])}" for s in statements[:4])
         more = f" and {len(statements) - 4} more" if len(statements) > 4 else ""
         yield Violation(
             f"RUN_IN_TRANSACTION = False: these {len(statements)} upgrade statements are not "
             f"atomic, a failure leaves the earlier ones applied ({listed}{more})",
-            section=UPGRADE, line=ctx.migration.run_in_transaction_line or 1,
+            section=UPGRADE,
+            line=ctx.migration.run_in_transaction_line or 1,
         )

@@ -76,7 +76,8 @@ class ProbableRenameRule(Rule):
                     f"{drop.column} of the same type {old.type} at line {drop_stmt.line}: "
                     f"if this is a rename, "
                     f"the data in {drop.column} is lost (aerich's rename prompt answered no?)",
-                    add_stmt, UPGRADE,
+                    add_stmt,
+                    UPGRADE,
                 )
                 break
 
@@ -105,7 +106,8 @@ class ProbableRenameRule(Rule):
                             f"creates table {fact.table} with the same columns as table "
                             f"{old_name}, dropped at line {dropped[old_name].line}: if this is "
                             f"a rename, every row of {old_name} is lost",
-                            stmt, UPGRADE,
+                            stmt,
+                            UPGRADE,
                         )
 
 

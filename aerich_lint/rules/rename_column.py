@@ -22,7 +22,7 @@ class RenameColumnRule(Rule):
     example = 'ALTER TABLE "customer" RENAME COLUMN "name" TO "full_name";'
     fix = (
         "Expand and contract over several deploys: add the new column (migration 1), write to "
-        "both and backfill `UPDATE \"customer\" SET \"full_name\" = \"name\" WHERE \"full_name\" "
+        'both and backfill `UPDATE "customer" SET "full_name" = "name" WHERE "full_name" '
         "IS NULL;` (migration 2, in batches), switch reads to the new column, then drop the old "
         "one (a later migration). Or keep the database name and rename only the Python field: "
         '`full_name = fields.CharField(max_length=100, source_field="name")`. If downtime is '
@@ -40,5 +40,6 @@ class RenameColumnRule(Rule):
                 yield Violation(
                     f"renames column {fact.table}.{fact.old} to {fact.new}: code still "
                     f"running during the deploy uses the old name and fails",
-                    stmt, UPGRADE,
+                    stmt,
+                    UPGRADE,
                 )

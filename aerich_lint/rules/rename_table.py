@@ -21,7 +21,7 @@ class RenameTableRule(Rule):
     )
     example = 'ALTER TABLE "tag" RENAME TO "label";'
     fix = (
-        "Keep the old table name in the model (`class Meta: table = \"tag\"`) and rename only "
+        'Keep the old table name in the model (`class Meta: table = "tag"`) and rename only '
         "the Python class; or rename in steps: rename the table and create a view with the "
         'old name (`CREATE VIEW "tag" AS SELECT * FROM "label";`, updatable on PostgreSQL and '
         "MySQL for simple views), deploy the new code, drop the view in a later migration."
@@ -38,5 +38,6 @@ class RenameTableRule(Rule):
                 yield Violation(
                     f"renames table {fact.table} to {fact.new}: code still running during "
                     f"the deploy uses the old name and fails",
-                    stmt, UPGRADE,
+                    stmt,
+                    UPGRADE,
                 )

@@ -30,6 +30,4 @@ class SqlSyntaxRule(Rule):
         for section in SECTIONS:
             for stmt in ctx.statements(section):
                 if stmt.error is not None:
-                    yield Violation(
-                        f"invalid {ctx.dialect.value} SQL: {stmt.error}", stmt, section
-                    )
+                    yield Violation(f"invalid {ctx.dialect.value} SQL: {stmt.error}", stmt, section)

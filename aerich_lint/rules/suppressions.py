@@ -36,7 +36,7 @@ class UnusedSuppressionRule(Rule):
         "comment is on the wrong line). Stale suppressions hide future findings on that "
         "statement and mislead reviewers."
     )
-    example = "-- aerich-lint: ignore drop-table\nALTER TABLE \"product\" ADD \"stock\" INT;"
+    example = '-- aerich-lint: ignore drop-table\nALTER TABLE "product" ADD "stock" INT;'
     fix = (
         "Remove the comment, or move it to the line just before the statement it is meant "
         "for (or to the end of that statement's last line)."

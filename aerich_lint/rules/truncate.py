@@ -20,7 +20,7 @@ class TruncateRule(Rule):
     example = 'TRUNCATE TABLE "session";'
     fix = (
         "Delete only the rows that must go, in batches: "
-        "`DELETE FROM \"session\" WHERE \"expires_at\" < now();` If the whole table really has "
+        '`DELETE FROM "session" WHERE "expires_at" < now();` If the whole table really has '
         "to be emptied, suppress with `-- aerich-lint: ignore truncate <reason>`."
     )
     hint = "delete only the rows that must go (DELETE ... WHERE ...), in batches"

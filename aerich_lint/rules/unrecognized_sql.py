@@ -18,7 +18,7 @@ class UnrecognizedSqlRule(Rule):
         "ALTER TYPE ... ADD VALUE, ALTER TABLE ... VALIDATE CONSTRAINT, VACUUM, DO blocks, "
         "MySQL RENAME TABLE, ...) are recognised and not reported."
     )
-    example = "ALTER TABLE \"product\" SET (fillfactor = 70, autovacuum_enabled = off);"
+    example = 'ALTER TABLE "product" SET (fillfactor = 70, autovacuum_enabled = off);'
     fix = (
         "Review the statement by hand and, once satisfied, suppress it: "
         "`-- aerich-lint: ignore unrecognized-sql <what it does>`. Check that the dialect "
@@ -34,5 +34,6 @@ class UnrecognizedSqlRule(Rule):
                     yield Violation(
                         f"the {ctx.dialect.value} parser does not understand "
                         f"'{words} ...': no rule can check this statement",
-                        stmt, section,
+                        stmt,
+                        section,
                     )
