@@ -126,3 +126,14 @@ def test_dialect_inferred_without_config(tmp_path: Path) -> None:
         result = lint(target, dialect=None)
         assert result.apps[0].dialect.value == dialect
         assert marker in result.apps[0].dialect_reason
+
+
+def test_mysql_before_8_renames_with_change() -> None:
+    """aerich for MySQL 5.7 writes `CHANGE name full_name VARCHAR(100)`: a rename."""
+    folder = AERICH / "mysql57" / "migrations" / "models"
+    rename_yes = find(folder, "rename_yes")
+    result = lint(rename_yes, dialect=None)
+    assert summary(result.findings) == [
+        ("rename-column", rename_yes.name, "upgrade", line_of(rename_yes, "CHANGE name full_name"))
+    ]
+    assert result.findings[0].message.startswith("renames column customer.name to full_name")

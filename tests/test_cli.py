@@ -190,3 +190,18 @@ def test_real_precommit_hook_runs_on_staged_migrations(tmp_path: Path) -> None:
     assert proc.returncode == 1, out
     assert "1_20240102000000_drop.py:8:1: error drop-table drops table product" in out
     assert "0_20240101000000_init.py" not in out  # only the passed file is reported
+
+
+def test_plain_lint_imports_neither_tortoise_aerich_nor_asyncio() -> None:
+    code = (
+        "import sys, io, contextlib\n"
+        "from aerich_lint.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        f"        main(['--dialect', 'postgres', {str(AERICH / 'postgres' / 'migrations')!r}])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in ('asyncio', 'tortoise', 'aerich', 'pypika') if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.stdout.strip() == "[]", proc.stderr
