@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
 from aerich_lint.dialect import DialectResolver
-from aerich_lint.discover import AppSource, discover, matches_any
+from aerich_lint.discover import AppSource, discover, matches_any, version_of
 from aerich_lint.errors import UsageError
 from aerich_lint.load import Pending, execute_pending, file_ignores, load_app
 from aerich_lint.model import (
@@ -124,7 +124,7 @@ def run(options: Options) -> Result:
 
     for source, app, migrations in work:
         policy = policies[id(source.project)]
-        versions = [v for v in (_version(f) for f in source.files) if v is not None]
+        versions = [v for v in (version_of(f) for f in source.files) if v is not None]
         first_version = min(versions) if versions else None
         assert app.dialect is not None
         for migration in migrations:
@@ -141,12 +141,6 @@ def run(options: Options) -> Result:
         result.apps.append(app)
     result.findings.sort(key=Finding.sort_key)
     return result
-
-
-def _version(path: Path) -> int | None:
-    from aerich_lint.discover import version_of
-
-    return version_of(path)
 
 
 def _peek(path: Path) -> str:
@@ -215,7 +209,7 @@ def _suppression_findings(
     unknown_rule, unused_rule = BY_NAME["unknown-suppression"], BY_NAME["unused-suppression"]
     out: list[Finding] = []
     for sup in _all_suppressions(migration):
-        where = Violation("", line=sup.line)
+        where = Violation("", section=sup.section, line=sup.line)
         if not sup.rules:
             if unknown_rule.name in policy.enabled - ignored_here:
                 where.message = "suppression names no rule: write `aerich-lint: ignore RULE`"
@@ -225,7 +219,11 @@ def _suppression_findings(
             rule = lookup(name)
             if rule is None:
                 if unknown_rule.name in policy.enabled - ignored_here:
-                    where = Violation(f"suppression names unknown rule {name!r}", line=sup.line)
+                    where = Violation(
+                        f"suppression names unknown rule {name!r}",
+                        section=sup.section,
+                        line=sup.line,
+                    )
                     out.append(_finding(unknown_rule, where, migration, policy))
             elif (
                 rule.name not in sup.used
@@ -233,7 +231,9 @@ def _suppression_findings(
                 and unused_rule.name in policy.enabled - ignored_here
             ):
                 kind = "file-wide suppression" if sup.file_wide else "suppression"
-                where = Violation(f"{kind} of {rule.name} suppresses nothing", line=sup.line)
+                where = Violation(
+                    f"{kind} of {rule.name} suppresses nothing", section=sup.section, line=sup.line
+                )
                 out.append(_finding(unused_rule, where, migration, policy))
     return out
 

@@ -146,6 +146,7 @@ class Suppression:
     reason: str = ""
     file_wide: bool = False
     used: set[str] = field(default_factory=set)
+    section: str = FILE
 
 
 @dataclass

@@ -32,7 +32,7 @@ def test_trailing_comment_and_codes_and_lists(app_dir: Path) -> None:
         'ALTER TABLE "product" DROP COLUMN "price";',
     )
     # the truncate in the list suppresses nothing: reported as unused (info)
-    assert found == [("unused-suppression", NAME, "file", 9)]
+    assert found == [("unused-suppression", NAME, "upgrade", 9)]
 
 
 def test_unknown_and_unused_suppressions(app_dir: Path) -> None:

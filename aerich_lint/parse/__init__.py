@@ -235,6 +235,7 @@ def _attach_suppressions(
     for match in _SUPPRESS.finditer(gap):
         line, column = chunk.positions.position(gap_start + match.start())
         suppression = parse_suppression(match.group("body"), line, column)
+        suppression.section = (following or previous or Statement("file", 0, "", 0, 0)).section
         if previous is not None and line == previous.end_line:
             previous.suppressions.append(suppression)
         elif following is not None:
