@@ -238,6 +238,8 @@ def discover(paths: list[str], config_path: Path | None = None) -> Discovery:
 
 def matches_any(path: Path, patterns: list[str], root: Path) -> list[str]:
     """The glob patterns (relative to the project root) that match a path."""
+    if not patterns:
+        return []
     try:
         rel = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

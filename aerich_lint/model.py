@@ -176,12 +176,21 @@ class Migration:
     sections: dict[str, Section] = field(default_factory=dict)
     run_in_transaction: bool = True
     run_in_transaction_line: int = 0
-    models_state: Any = None
+    models_state_raw: str | None = None  # the encoded string; see models_state()
     has_models_state: bool = False
     load_error: str | None = None
     load_error_line: int = 1
     file_suppressions: list[Suppression] = field(default_factory=list)
     report: bool = True  # False: loaded only as context for other files
+
+    def models_state(self) -> Any:
+        """MODELS_STATE decoded (base64 + zlib + json, never pickle), or None.
+        Decoded on demand: most rules never need it. Raises ModelsStateError."""
+        if self.models_state_raw is None:
+            return None
+        from aerich_lint.load.models_state import decode_models_state
+
+        return decode_models_state(self.models_state_raw)
 
     def section(self, name: str) -> Section:
         return self.sections.setdefault(name, Section(name, defined=False))

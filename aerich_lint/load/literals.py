@@ -60,14 +60,10 @@ def python_literal(text: str, lines: LineIndex, node: ast.Constant) -> tuple[str
     cannot be matched (then callers fall back to the literal's first line)."""
     if node.end_lineno is None or node.end_col_offset is None or not isinstance(node.value, str):
         return None
-    line_start = lines.offset(node.lineno, 0)
-    # ast columns count UTF-8 bytes; offsets here count characters.
-    head = text[line_start : line_start + node.col_offset].encode("utf-8")[: node.col_offset]
-    col = len(head.decode("utf-8", "replace"))
-    start = lines.offset(node.lineno, col)
-    segment = ast.get_source_segment(text, node)
-    if segment is None:
-        return None
+    start = _char_offset(text, lines, node.lineno, node.col_offset)
+    end = _char_offset(text, lines, node.end_lineno, node.end_col_offset)
+    # (ast.get_source_segment would split the whole file into lines on every call.)
+    segment = text[start:end]
     single = _single_literal(segment, start, lines, node.value)
     if single is not None:
         return single
@@ -96,6 +92,15 @@ def python_literal(text: str, lines: LineIndex, node: ast.Constant) -> tuple[str
     if value != node.value:
         return None
     return value, pieces
+
+
+def _char_offset(text: str, lines: LineIndex, lineno: int, byte_col: int) -> int:
+    """ast columns count UTF-8 bytes; offsets here count characters."""
+    line_start = lines.offset(lineno, 0)
+    head = text[line_start : line_start + byte_col]
+    if head.isascii():
+        return line_start + byte_col
+    return line_start + len(head.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
 
 
 def _single_literal(

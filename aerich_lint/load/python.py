@@ -11,7 +11,6 @@ import ast
 from dataclasses import dataclass, field
 
 from aerich_lint.load.literals import python_literal
-from aerich_lint.load.models_state import ModelsStateError, decode_models_state
 from aerich_lint.model import SECTIONS, Chunk, LineIndex, Migration, OffsetMap, Section
 
 
@@ -22,7 +21,6 @@ class PythonInfo:
     needs_exec: set[str] = field(default_factory=set)  # section names
     return_lines: dict[str, int] = field(default_factory=dict)
     def_lines: dict[str, int] = field(default_factory=dict)
-    models_state_error: str | None = None
 
 
 def _function(tree: ast.Module, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -120,8 +118,5 @@ def load_python(migration: Migration, text: str) -> PythonInfo:
             elif target.id == "MODELS_STATE":
                 migration.has_models_state = True
                 if isinstance(value_node, ast.Constant) and isinstance(value_node.value, str):
-                    try:
-                        migration.models_state = decode_models_state(value_node.value)
-                    except ModelsStateError as exc:
-                        info.models_state_error = str(exc)
+                    migration.models_state_raw = value_node.value
     return info
