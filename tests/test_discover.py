@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import INIT_SQL, ROOT, lint, write_migration
 from aerich_lint.discover import discover, migration_files
+from conftest import INIT_SQL, ROOT, lint, write_migration
 
 
 def test_aerich_order_is_numeric(tmp_path: Path) -> None:
