@@ -111,13 +111,18 @@ class Truncate(Effect):
 
 
 @dataclass(frozen=True)
-class DeleteRows(Effect):
+class RowChange(Effect):
     has_where: bool = False
 
 
 @dataclass(frozen=True)
-class UpdateRows(Effect):
-    has_where: bool = False
+class DeleteRows(RowChange):
+    pass
+
+
+@dataclass(frozen=True)
+class UpdateRows(RowChange):
+    pass
 
 
 @dataclass(frozen=True)

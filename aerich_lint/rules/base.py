@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from aerich_lint.effects import (
     AddColumn,
@@ -23,6 +23,7 @@ from aerich_lint.effects import (
 from aerich_lint.model import (
     DOWNGRADE,
     FILE,
+    SECTIONS,
     UPGRADE,
     Dialect,
     Migration,
@@ -31,6 +32,7 @@ from aerich_lint.model import (
 )
 
 ALL_DIALECTS: frozenset[Dialect] = frozenset(Dialect)
+E = TypeVar("E", bound=Effect)
 
 
 @dataclass
@@ -56,6 +58,22 @@ class Context:
 
     def effects(self, stmt: Statement) -> list[Effect]:
         return effects(stmt, self.dialect)
+
+    def each_statement(
+        self, sections: tuple[str, ...] = SECTIONS
+    ) -> Iterator[tuple[str, Statement]]:
+        for section in sections:
+            for stmt in self.statements(section):
+                yield section, stmt
+
+    def facts(
+        self, kind: type[E], sections: tuple[str, ...] = SECTIONS
+    ) -> Iterator[tuple[str, Statement, E]]:
+        """Every fact of one kind (DropTable, ...) with its section and statement."""
+        for section, stmt in self.each_statement(sections):
+            for fact in self.effects(stmt):
+                if isinstance(fact, kind):
+                    yield section, stmt, fact
 
     def is_new(self, section: str, stmt: Statement, kind: str, name: str) -> bool:
         """Was the object created by this migration before ``stmt``? kind is

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aerich_lint.effects import DeleteRows, UpdateRows
-from aerich_lint.model import SECTIONS, Severity
+from aerich_lint.effects import DeleteRows, RowChange
+from aerich_lint.model import Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
 
@@ -29,23 +29,12 @@ class DeleteWithoutWhereRule(Rule):
     hint = "add a WHERE clause; backfill large tables in batches"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
-        for section in SECTIONS:
-            for stmt in ctx.statements(section):
-                for fact in ctx.effects(stmt):
-                    if not isinstance(fact, (DeleteRows, UpdateRows)) or fact.has_where:
-                        continue
-                    if ctx.is_new(section, stmt, "table", fact.table):
-                        continue
-                    if isinstance(fact, DeleteRows):
-                        yield Violation(
-                            f"DELETE without WHERE deletes every row of {fact.table}",
-                            stmt,
-                            section,
-                        )
-                    else:
-                        yield Violation(
-                            f"UPDATE without WHERE changes every row of {fact.table}",
-                            stmt,
-                            section,
-                            severity=Severity.WARNING,
-                        )
+        for section, stmt, fact in ctx.facts(RowChange):
+            if fact.has_where or ctx.is_new(section, stmt, "table", fact.table):
+                continue
+            if isinstance(fact, DeleteRows):
+                message = f"DELETE without WHERE deletes every row of {fact.table}"
+                yield Violation(message, stmt, section)
+            else:
+                message = f"UPDATE without WHERE changes every row of {fact.table}"
+                yield Violation(message, stmt, section, severity=Severity.WARNING)

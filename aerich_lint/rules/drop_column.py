@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.effects import DropColumn
-from aerich_lint.model import SECTIONS, Severity
+from aerich_lint.model import Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
 
@@ -29,15 +29,8 @@ class DropColumnRule(Rule):
     hint = "stop using the column first; drop it in a later migration (or rename instead)"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
-        for section in SECTIONS:
-            for stmt in ctx.statements(section):
-                for fact in ctx.effects(stmt):
-                    if not isinstance(fact, DropColumn):
-                        continue
-                    if ctx.is_new(section, stmt, "column", f"{fact.table}.{fact.column}"):
-                        continue
-                    yield Violation(
-                        f"drops column {fact.table}.{fact.column}: its data is deleted",
-                        stmt,
-                        section,
-                    )
+        for section, stmt, fact in ctx.facts(DropColumn):
+            if not ctx.is_new(section, stmt, "column", f"{fact.table}.{fact.column}"):
+                yield Violation(
+                    f"drops column {fact.table}.{fact.column}: its data is deleted", stmt, section
+                )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.effects import DropTable
-from aerich_lint.model import SECTIONS, Severity
+from aerich_lint.model import Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
 
@@ -30,15 +30,8 @@ class DropTableRule(Rule):
     hint = "back the data up and drop the table in a later, separate migration"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
-        for section in SECTIONS:
-            for stmt in ctx.statements(section):
-                for fact in ctx.effects(stmt):
-                    if not isinstance(fact, DropTable):
-                        continue
-                    if ctx.is_new(section, stmt, "table", fact.table):
-                        continue
-                    yield Violation(
-                        f"drops table {fact.table}: every row in it is deleted",
-                        stmt,
-                        section,
-                    )
+        for section, stmt, fact in ctx.facts(DropTable):
+            if not ctx.is_new(section, stmt, "table", fact.table):
+                yield Violation(
+                    f"drops table {fact.table}: every row in it is deleted", stmt, section
+                )

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aerich_lint.effects import AddColumn, ColumnInfo, CreateTable, DropColumn, DropTable
-from aerich_lint.model import DOWNGRADE, UPGRADE, Severity, Statement
+from aerich_lint.effects import AddColumn, CreateTable, DropColumn, DropTable
+from aerich_lint.model import DOWNGRADE, UPGRADE, Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
 
@@ -38,37 +38,32 @@ class ProbableRenameRule(Rule):
         yield from self._columns(ctx)
         yield from self._tables(ctx)
 
-    def _downgrade_definitions(self, ctx: Context) -> dict[str, ColumnInfo]:
-        found: dict[str, ColumnInfo] = {}
-        for stmt in ctx.statements(DOWNGRADE):
-            for fact in ctx.effects(stmt):
-                if isinstance(fact, AddColumn):
-                    found[f"{fact.table}.{fact.column.name}"] = fact.column
-        return found
-
     def _columns(self, ctx: Context) -> Iterator[Violation]:
-        drops: list[tuple[Statement, DropColumn]] = []
-        adds: list[tuple[Statement, AddColumn]] = []
-        for stmt in ctx.statements(UPGRADE):
-            for fact in ctx.effects(stmt):
-                if isinstance(fact, DropColumn):
-                    if not ctx.is_new(UPGRADE, stmt, "column", f"{fact.table}.{fact.column}"):
-                        drops.append((stmt, fact))
-                elif isinstance(fact, AddColumn) and not ctx.is_new(
-                    UPGRADE, stmt, "table", fact.table
-                ):
-                    adds.append((stmt, fact))
+        up = (UPGRADE,)
+        drops = [
+            (stmt, fact)
+            for _, stmt, fact in ctx.facts(DropColumn, up)
+            if not ctx.is_new(UPGRADE, stmt, "column", f"{fact.table}.{fact.column}")
+        ]
+        adds = [
+            (stmt, fact)
+            for _, stmt, fact in ctx.facts(AddColumn, up)
+            if not ctx.is_new(UPGRADE, stmt, "table", fact.table)
+        ]
         if not drops or not adds:
             return
-        old_defs = self._downgrade_definitions(ctx)
+        # aerich's downgrade re-adds a dropped column with its old definition
+        old_defs = {
+            f"{fact.table}.{fact.column.name}": fact.column
+            for _, _, fact in ctx.facts(AddColumn, (DOWNGRADE,))
+        }
         used: set[int] = set()
         for drop_stmt, drop in drops:
-            same_table = [(s, a) for s, a in adds if a.table == drop.table]
             old = old_defs.get(f"{drop.table}.{drop.column}")
             if old is None:
                 continue  # type unknown: an unrelated add and drop are too common to guess
-            for add_stmt, add in same_table:
-                if id(add) in used or add.column.type != old.type:
+            for add_stmt, add in adds:
+                if id(add) in used or add.table != drop.table or add.column.type != old.type:
                     continue
                 used.add(id(add))
                 yield Violation(
@@ -82,33 +77,26 @@ class ProbableRenameRule(Rule):
                 break
 
     def _tables(self, ctx: Context) -> Iterator[Violation]:
-        dropped = {
-            fact.table: stmt
-            for stmt in ctx.statements(UPGRADE)
-            for fact in ctx.effects(stmt)
-            if isinstance(fact, DropTable)
-        }
+        dropped = {fact.table: stmt for _, stmt, fact in ctx.facts(DropTable, (UPGRADE,))}
         if not dropped:
             return
         old_shapes = {
             fact.table: _shape(fact)
-            for stmt in ctx.statements(DOWNGRADE)
-            for fact in ctx.effects(stmt)
-            if isinstance(fact, CreateTable) and fact.table in dropped
+            for _, _, fact in ctx.facts(CreateTable, (DOWNGRADE,))
+            if fact.table in dropped
         }
-        for stmt in ctx.statements(UPGRADE):
-            for fact in ctx.effects(stmt):
-                if not isinstance(fact, CreateTable) or fact.table in dropped:
-                    continue
-                for old_name, shape in old_shapes.items():
-                    if shape and shape == _shape(fact):
-                        yield Violation(
-                            f"creates table {fact.table} with the same columns as table "
-                            f"{old_name}, dropped at line {dropped[old_name].line}: if this is "
-                            f"a rename, every row of {old_name} is lost",
-                            stmt,
-                            UPGRADE,
-                        )
+        for _, stmt, fact in ctx.facts(CreateTable, (UPGRADE,)):
+            if fact.table in dropped:
+                continue
+            for old_name, shape in old_shapes.items():
+                if shape and shape == _shape(fact):
+                    yield Violation(
+                        f"creates table {fact.table} with the same columns as table "
+                        f"{old_name}, dropped at line {dropped[old_name].line}: if this is "
+                        f"a rename, every row of {old_name} is lost",
+                        stmt,
+                        UPGRADE,
+                    )
 
 
 def _shape(table: CreateTable) -> frozenset[tuple[str, str]]:

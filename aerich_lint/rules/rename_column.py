@@ -31,15 +31,12 @@ class RenameColumnRule(Rule):
     hint = "expand/contract: add, backfill, switch code, drop later (or use source_field)"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
-        for stmt in ctx.statements(UPGRADE):
-            for fact in ctx.effects(stmt):
-                if not isinstance(fact, RenameColumn):
-                    continue
-                if ctx.is_new(UPGRADE, stmt, "table", fact.table):
-                    continue
-                yield Violation(
-                    f"renames column {fact.table}.{fact.old} to {fact.new}: code still "
-                    f"running during the deploy uses the old name and fails",
-                    stmt,
-                    UPGRADE,
-                )
+        for _, stmt, fact in ctx.facts(RenameColumn, (UPGRADE,)):
+            if ctx.is_new(UPGRADE, stmt, "table", fact.table):
+                continue
+            yield Violation(
+                f"renames column {fact.table}.{fact.old} to {fact.new}: code still "
+                f"running during the deploy uses the old name and fails",
+                stmt,
+                UPGRADE,
+            )

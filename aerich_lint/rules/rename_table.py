@@ -29,15 +29,12 @@ class RenameTableRule(Rule):
     hint = "keep Meta.table unchanged, or rename behind a compatibility view"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
-        for stmt in ctx.statements(UPGRADE):
-            for fact in ctx.effects(stmt):
-                if not isinstance(fact, RenameTable):
-                    continue
-                if ctx.is_new(UPGRADE, stmt, "table", fact.table):
-                    continue
-                yield Violation(
-                    f"renames table {fact.table} to {fact.new}: code still running during "
-                    f"the deploy uses the old name and fails",
-                    stmt,
-                    UPGRADE,
-                )
+        for _, stmt, fact in ctx.facts(RenameTable, (UPGRADE,)):
+            if ctx.is_new(UPGRADE, stmt, "table", fact.table):
+                continue
+            yield Violation(
+                f"renames table {fact.table} to {fact.new}: code still running during "
+                f"the deploy uses the old name and fails",
+                stmt,
+                UPGRADE,
+            )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aerich_lint.model import SECTIONS, Severity
+from aerich_lint.model import Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
 
@@ -27,7 +27,6 @@ class SqlSyntaxRule(Rule):
     hint = "fix the SQL; check the dialect (--dialect) if the statement is valid"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
-        for section in SECTIONS:
-            for stmt in ctx.statements(section):
-                if stmt.error is not None:
-                    yield Violation(f"invalid {ctx.dialect.value} SQL: {stmt.error}", stmt, section)
+        for section, stmt in ctx.each_statement():
+            if stmt.error is not None:
+                yield Violation(f"invalid {ctx.dialect.value} SQL: {stmt.error}", stmt, section)

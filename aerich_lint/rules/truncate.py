@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.effects import Truncate
-from aerich_lint.model import SECTIONS, Severity
+from aerich_lint.model import Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
 
@@ -26,12 +26,8 @@ class TruncateRule(Rule):
     hint = "delete only the rows that must go (DELETE ... WHERE ...), in batches"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
-        for section in SECTIONS:
-            for stmt in ctx.statements(section):
-                for fact in ctx.effects(stmt):
-                    if isinstance(fact, Truncate) and not ctx.is_new(
-                        section, stmt, "table", fact.table
-                    ):
-                        yield Violation(
-                            f"truncates table {fact.table}: every row is deleted", stmt, section
-                        )
+        for section, stmt, fact in ctx.facts(Truncate):
+            if not ctx.is_new(section, stmt, "table", fact.table):
+                yield Violation(
+                    f"truncates table {fact.table}: every row is deleted", stmt, section
+                )

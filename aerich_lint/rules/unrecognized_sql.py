@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aerich_lint.model import SECTIONS, Severity
+from aerich_lint.model import Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
 
@@ -18,7 +18,7 @@ class UnrecognizedSqlRule(Rule):
         "ALTER TYPE ... ADD VALUE, ALTER TABLE ... VALIDATE CONSTRAINT, VACUUM, DO blocks, "
         "MySQL RENAME TABLE, ...) are recognised and not reported."
     )
-    example = 'ALTER TABLE "product" SET (fillfactor = 70, autovacuum_enabled = off);'
+    example = 'ALTER TABLE "product" REPLICA IDENTITY FULL;'
     fix = (
         "Review the statement by hand and, once satisfied, suppress it: "
         "`-- aerich-lint: ignore unrecognized-sql <what it does>`. Check that the dialect "
@@ -27,13 +27,12 @@ class UnrecognizedSqlRule(Rule):
     hint = "review it by hand, then suppress with a reason"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
-        for section in SECTIONS:
-            for stmt in ctx.statements(section):
-                if stmt.command == "":
-                    words = " ".join(stmt.sql.split()[:4])
-                    yield Violation(
-                        f"the {ctx.dialect.value} parser does not understand "
-                        f"'{words} ...': no rule can check this statement",
-                        stmt,
-                        section,
-                    )
+        for section, stmt in ctx.each_statement():
+            if stmt.command == "":
+                words = " ".join(stmt.sql.split()[:4])
+                yield Violation(
+                    f"the {ctx.dialect.value} parser does not understand "
+                    f"'{words} ...': no rule can check this statement",
+                    stmt,
+                    section,
+                )
