@@ -7,6 +7,7 @@ the same facts in order, so both read sqlglot's trees in one place only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aerich_lint.model import Dialect, Statement
@@ -24,6 +25,17 @@ class ColumnInfo:
     primary_key: bool = False
     unique: bool = False
     comment: str | None = None
+    references: str | None = None  # table named by an inline REFERENCES
+
+
+@dataclass(frozen=True)
+class ConstraintInfo:
+    """A table-level constraint or index declared in CREATE TABLE / ADD CONSTRAINT."""
+
+    name: str  # "" when the database names it
+    kind: str  # PRIMARY KEY, UNIQUE, FOREIGN KEY, CHECK, INDEX
+    columns: tuple[str, ...] = ()
+    references: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,7 @@ class Effect:
 class CreateTable(Effect):
     columns: tuple[ColumnInfo, ...] = ()
     if_not_exists: bool = False
+    constraints: tuple[ConstraintInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,7 @@ class CreateIndex(Effect):
     unique: bool = False
     columns: tuple[str, ...] = ()
     concurrently: bool = False
+    if_not_exists: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,14 +109,15 @@ class DropIndex(Effect):
 
 @dataclass(frozen=True)
 class AddConstraint(Effect):
-    name: str = ""
-    kind: str = ""  # FOREIGN KEY, UNIQUE, CHECK, PRIMARY KEY
+    constraint: ConstraintInfo = field(default_factory=lambda: ConstraintInfo("", ""))
+    not_valid: bool = False
 
 
 @dataclass(frozen=True)
 class DropConstraint(Effect):
     name: str = ""
     kind: str = ""
+    if_exists: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,14 +171,26 @@ def table_name(node: Any) -> str:
     return f"{schema}.{name}" if schema and schema != "public" else name
 
 
+def type_text(kind: Any) -> str:
+    return _generator().generate(kind, copy=False).upper() if kind is not None else ""
+
+
+@cache
+def _generator() -> Any:
+    """One shared generator: ``DataType.sql()`` would build a new one per call."""
+    from sqlglot.generator import Generator
+
+    return Generator()
+
+
 def column_info(col: exp.ColumnDef, dialect: Dialect) -> ColumnInfo:
     from sqlglot import exp
 
     kind = col.args.get("kind")
     # sqlglot's own spelling, not the dialect's: SQLite would turn VARCHAR(200) into TEXT(200).
-    type_sql = kind.sql().upper() if kind is not None else ""
+    type_sql = type_text(kind)
     not_null = primary_key = unique = False
-    default = comment = None
+    default = comment = references = None
     for constraint in col.args.get("constraints") or []:
         c = constraint.args.get("kind")
         if isinstance(c, exp.NotNullColumnConstraint):
@@ -176,9 +203,13 @@ def column_info(col: exp.ColumnDef, dialect: Dialect) -> ColumnInfo:
             default = c.this.sql(dialect=dialect.value) if c.this is not None else "NULL"
         elif isinstance(c, exp.CommentColumnConstraint):
             comment = c.this.sql(dialect=dialect.value) if c.this is not None else ""
+        elif isinstance(c, exp.Reference):
+            references = table_name(c.this)
     if type_sql in {"SERIAL", "BIGSERIAL", "SMALLSERIAL"}:
         not_null = True
-    return ColumnInfo(ident(col.this), type_sql, not_null, default, primary_key, unique, comment)
+    return ColumnInfo(
+        ident(col.this), type_sql, not_null, default, primary_key, unique, comment, references
+    )
 
 
 def effects(stmt: Statement, dialect: Dialect) -> list[Effect]:
@@ -216,12 +247,16 @@ def _create(e: exp.Create, dialect: Dialect) -> list[Effect]:
     kind = str(e.args.get("kind") or "").upper()
     if kind == "TABLE":
         schema = e.this
-        columns = tuple(
-            column_info(c, dialect)
-            for c in (schema.expressions if isinstance(schema, exp.Schema) else [])
-            if isinstance(c, exp.ColumnDef)
+        items = schema.expressions if isinstance(schema, exp.Schema) else []
+        columns = tuple(column_info(c, dialect) for c in items if isinstance(c, exp.ColumnDef))
+        constraints = tuple(
+            c
+            for item in items
+            if not isinstance(item, exp.ColumnDef)
+            for c in [_constraint(item)]
+            if c is not None
         )
-        return [CreateTable(table_name(schema), columns, bool(e.args.get("exists")))]
+        return [CreateTable(table_name(schema), columns, bool(e.args.get("exists")), constraints)]
     if kind == "INDEX":
         index = e.this
         table = index.args.get("table") if isinstance(index, exp.Index) else None
@@ -237,9 +272,47 @@ def _create(e: exp.Create, dialect: Dialect) -> list[Effect]:
                 unique=bool(e.args.get("unique")),
                 columns=cols,
                 concurrently=bool(e.args.get("concurrently")),
+                if_not_exists=bool(e.args.get("exists")),
             )
         ]
     return []
+
+
+def _names(nodes: Any) -> tuple[str, ...]:
+    from sqlglot import exp
+
+    return tuple(
+        ident(n.this if isinstance(n, exp.Ordered) else n) for n in (nodes or []) if n is not None
+    )
+
+
+def _constraint(item: Any) -> ConstraintInfo | None:
+    """A table-level constraint or index of CREATE TABLE / ADD CONSTRAINT / ADD INDEX."""
+    from sqlglot import exp
+
+    name = ""
+    node = item
+    if isinstance(item, exp.Constraint):
+        name = ident(item.this)
+        node = item.expressions[0] if item.expressions else None
+    if isinstance(node, exp.ForeignKey):
+        ref = node.args.get("reference")
+        target = table_name(ref.this) if isinstance(ref, exp.Reference) else None
+        return ConstraintInfo(name, "FOREIGN KEY", _names(node.expressions), target)
+    if isinstance(node, exp.PrimaryKey):
+        return ConstraintInfo(name, "PRIMARY KEY", _names(node.expressions))
+    if isinstance(node, exp.UniqueColumnConstraint):
+        target = node.this
+        if isinstance(target, exp.Schema):  # MySQL: UNIQUE [KEY|INDEX] name (cols)
+            return ConstraintInfo(name or ident(target.this), "UNIQUE", _names(target.expressions))
+        return ConstraintInfo(name, "UNIQUE", ())
+    if isinstance(node, exp.IndexColumnConstraint):
+        return ConstraintInfo(ident(node.this), "INDEX", _names(node.expressions))
+    if isinstance(node, exp.CheckColumnConstraint):
+        return ConstraintInfo(name, "CHECK")
+    if node is None:
+        return None
+    return ConstraintInfo(name, type(node).__name__.upper())
 
 
 def _drop(e: exp.Drop) -> list[Effect]:
@@ -280,14 +353,21 @@ def _alter_table(e: exp.Alter, dialect: Dialect) -> list[Effect]:
             for name in names:
                 if kind == "COLUMN":
                     out.append(DropColumn(table, ident(name), bool(action.args.get("exists"))))
-                elif kind == "INDEX":
+                elif kind in {"INDEX", "KEY"}:
                     out.append(
                         DropIndex(
                             table, name=ident(name), if_exists=bool(action.args.get("exists"))
                         )
                     )
                 elif kind in {"CONSTRAINT", "FOREIGN KEY", "CHECK"}:
-                    out.append(DropConstraint(table, name=ident(name), kind=kind))
+                    out.append(
+                        DropConstraint(
+                            table,
+                            name=ident(name),
+                            kind=kind,
+                            if_exists=bool(action.args.get("exists")),
+                        )
+                    )
         elif isinstance(action, exp.RenameColumn):
             out.append(
                 RenameColumn(table, old=ident(action.this), new=ident(action.args.get("to")))
@@ -299,7 +379,7 @@ def _alter_table(e: exp.Alter, dialect: Dialect) -> list[Effect]:
         elif isinstance(action, exp.AlterColumn):
             out.append(_alter_column(table, action, dialect))
         elif isinstance(action, exp.AddConstraint):
-            out.extend(_add_constraint(table, action))
+            out.extend(_add_constraint(table, action, bool(e.args.get("not_valid"))))
         elif isinstance(action, exp.DropPrimaryKey):
             out.append(DropConstraint(table, name="PRIMARY", kind="PRIMARY KEY"))
     return out
@@ -333,21 +413,25 @@ def _alter_column(table: str, action: exp.AlterColumn, dialect: Dialect) -> Chan
     )
 
 
-def _add_constraint(table: str, action: exp.AddConstraint) -> list[Effect]:
-    from sqlglot import exp
-
+def _add_constraint(table: str, action: exp.AddConstraint, not_valid: bool) -> list[Effect]:
     out: list[Effect] = []
     for item in action.expressions or [action.this]:
-        name = ""
-        node = item
-        if isinstance(item, exp.Constraint):
-            name = ident(item.this)
-            node = item.expressions[0] if item.expressions else None
-        kind = {
-            exp.ForeignKey: "FOREIGN KEY",
-            exp.PrimaryKey: "PRIMARY KEY",
-            exp.UniqueColumnConstraint: "UNIQUE",
-            exp.CheckColumnConstraint: "CHECK",
-        }.get(type(node), type(node).__name__.upper() if node is not None else "")
-        out.append(AddConstraint(table, name=name, kind=kind))
+        info = _constraint(item)
+        if info is None:
+            continue
+        if info.kind == "INDEX" or (info.kind == "UNIQUE" and not _is_named_constraint(item)):
+            # MySQL's ADD [UNIQUE] INDEX name (cols) creates an index, not a constraint
+            out.append(
+                CreateIndex(
+                    table, name=info.name, unique=info.kind == "UNIQUE", columns=info.columns
+                )
+            )
+        else:
+            out.append(AddConstraint(table, constraint=info, not_valid=not_valid))
     return out
+
+
+def _is_named_constraint(item: Any) -> bool:
+    from sqlglot import exp
+
+    return isinstance(item, exp.Constraint)

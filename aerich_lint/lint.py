@@ -14,6 +14,7 @@ from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
 from aerich_lint.dialect import DialectResolver
 from aerich_lint.discover import AppSource, discover, matches_any, version_of
 from aerich_lint.errors import UsageError
+from aerich_lint.history import replay
 from aerich_lint.load import Pending, execute_pending, file_ignores, load_app
 from aerich_lint.model import (
     FILE,
@@ -113,9 +114,7 @@ def run(options: Options) -> Result:
             continue
         migrations, waiting = load_app(source)
         pending.extend(waiting)
-        texts = [m.text for m in migrations[:20]]
-        if source.files and source.files[0] not in {m.path for m in migrations}:
-            texts.append(_peek(source.files[0]))
+        texts = [m.text for m in migrations if m.report][:20] + [m.text for m in migrations[:1]]
         choice = resolver.choose(source.project, source.name, texts)
         app = App(source.name, source.folder, migrations, choice.dialect, choice.reason)
         dialects[str(source.folder)] = choice.dialect.value
@@ -128,26 +127,26 @@ def run(options: Options) -> Result:
         first_version = min(versions) if versions else None
         assert app.dialect is not None
         for migration in migrations:
-            result.files += 1
             if migration.load_error is None:
                 parse_migration(migration, app.dialect)
+        steps = replay(migrations, app.dialect)
+        for index, migration in enumerate(migrations):
+            if not migration.report:
+                continue
+            result.files += 1
             _file_suppressions(migration)
             ctx = Context(
                 migration,
                 app.dialect,
                 is_first=migration.version == first_version and first_version is not None,
+                history=steps.get(id(migration)),
+                siblings=source.files,
+                previous=migrations[index - 1] if index else None,
             )
-            result.findings.extend(_check(ctx, policy))
+            result.findings.extend(_check(ctx, policy, result.errors))
         result.apps.append(app)
     result.findings.sort(key=Finding.sort_key)
     return result
-
-
-def _peek(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")[:200_000]
-    except OSError:
-        return ""
 
 
 def _file_suppressions(migration: Migration) -> None:
@@ -159,7 +158,7 @@ def _file_suppressions(migration: Migration) -> None:
         migration.file_suppressions.append(sup)
 
 
-def _check(ctx: Context, policy: _Policy) -> list[Finding]:
+def _check(ctx: Context, policy: _Policy, errors: list[str]) -> list[Finding]:
     migration = ctx.migration
     ignored_here = {
         name
@@ -172,7 +171,15 @@ def _check(ctx: Context, policy: _Policy) -> list[Finding]:
     for rule in active:
         if ctx.dialect not in rule.dialects:
             continue
-        for violation in rule.check(ctx):
+        try:
+            violations = list(rule.check(ctx))
+        except Exception as exc:  # noqa: BLE001 - a rule's bug must not stop the others
+            errors.append(
+                f"{_display_path(migration.path)}: internal error in rule {rule.name}: "
+                f"{type(exc).__name__}: {exc} (please report it)"
+            )
+            continue
+        for violation in violations:
             if _suppressed(rule, violation, migration):
                 continue
             findings.append(_finding(rule, violation, migration, policy))

@@ -166,6 +166,18 @@ class Statement:
 
 
 @dataclass
+class FunctionFacts:
+    """What the AST says about ``upgrade`` / ``downgrade``: read by python-hazard."""
+
+    name: str
+    line: int
+    is_async: bool
+    returns: list[tuple[int, str]] = field(default_factory=list)  # (line, kind of value)
+    awaited_literals: list[int] = field(default_factory=list)  # lines of `await "..."`
+    db_calls: list[tuple[int, str]] = field(default_factory=list)  # (line, client method)
+
+
+@dataclass
 class Migration:
     path: Path
     app: str
@@ -178,9 +190,12 @@ class Migration:
     run_in_transaction_line: int = 0
     models_state_raw: str | None = None  # the encoded string; see models_state()
     has_models_state: bool = False
+    models_state_line: int = 0
     load_error: str | None = None
     load_error_line: int = 1
     file_suppressions: list[Suppression] = field(default_factory=list)
+    functions: dict[str, FunctionFacts] = field(default_factory=dict)
+    module_db_calls: list[tuple[int, str]] = field(default_factory=list)  # (line, call)
     report: bool = True  # False: loaded only as context for other files
 
     def models_state(self) -> Any:

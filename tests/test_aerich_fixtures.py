@@ -34,7 +34,7 @@ def line_of(path: Path, needle: str, after: str = "") -> int:
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_hazardous_history(dialect: str) -> None:
     folder = AERICH / dialect / "migrations" / "models"
-    result = lint(folder, dialect=None)  # dialect comes from the project's Tortoise config
+    result = lint(folder, dialect=None, only=None)  # dialect from the project's Tortoise config
     assert [a.dialect.value for a in result.apps if a.dialect] == [dialect]
     t = lambda name: q(dialect, name)
     init, rename_yes, rename_no = (
@@ -77,18 +77,32 @@ def test_hazardous_history(dialect: str) -> None:
             line_of(drop_model, f"DROP TABLE IF EXISTS {t('category')}"),
         ),
         ("rename-table", rename_table.name, "upgrade", line_of(rename_table, f"{t('tag')} RENAME")),
+        # the history replay (issue 3): aerich's own downgrades that fail or do not restore
+        ("downgrade-mismatch", rename_no.name, "downgrade",
+         line_of(rename_no, f"ADD {t('name')} VARCHAR(200) NOT NULL", after="def downgrade")),
+        ("downgrade-mismatch", drop_field.name, "downgrade",
+         line_of(drop_field, f"ADD {t('nickname')} VARCHAR(50) NOT NULL", after="def downgrade")),
+        ("downgrade-broken", drop_model.name, "downgrade", line_of(drop_model, "FOREIGN KEY", after="def downgrade")),
+        # aerich records the m2m table as product_label after the rename but writes no SQL for it
+        ("models-state-mismatch", rename_table.name, "file", line_of(rename_table, "MODELS_STATE")),
+        ("models-state-mismatch", rename_table.name, "file", line_of(rename_table, "MODELS_STATE")),
     ]
     assert sorted(summary(result.findings)) == sorted(expected)
     severities = {f.rule: f.severity.label for f in result.findings}
     assert severities["missing-downgrade"] == "info"  # aerich's init never has a downgrade
     assert severities["probable-rename"] == "error"
     assert severities["rename-column"] == "warning"
+    messages = {f.rule: f.message for f in result.findings}
+    assert messages["downgrade-broken"] == (
+        "constraint fk_product_category_b9cd9984 of product references table category, which does not exist"
+    )
+    assert "product_label" in " ".join(f.message for f in result.findings if f.rule == "models-state-mismatch")
     assert result.failed
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_clean_history_has_no_warning(dialect: str) -> None:
-    result = lint(AERICH / dialect / "migrations" / "clean", dialect=None)
+    result = lint(AERICH / dialect / "migrations" / "clean", dialect=None, only=None)
     assert [(f.rule, f.severity.label) for f in result.findings] == [("missing-downgrade", "info")]
     assert result.files == 5
     assert not result.failed
@@ -132,8 +146,11 @@ def test_mysql_before_8_renames_with_change() -> None:
     """aerich for MySQL 5.7 writes `CHANGE name full_name VARCHAR(100)`: a rename."""
     folder = AERICH / "mysql57" / "migrations" / "models"
     rename_yes = find(folder, "rename_yes")
-    result = lint(rename_yes, dialect=None)
+    result = lint(rename_yes, dialect=None, only=None)
     assert summary(result.findings) == [
-        ("rename-column", rename_yes.name, "upgrade", line_of(rename_yes, "CHANGE name full_name"))
+        ("rename-column", rename_yes.name, "upgrade", line_of(rename_yes, "CHANGE name full_name")),
+        # ... and both CHANGEs restate the column without its NOT NULL
+        ("downgrade-mismatch", rename_yes.name, "downgrade", line_of(rename_yes, "async def downgrade")),
     ]
     assert result.findings[0].message.startswith("renames column customer.name to full_name")
+    assert result.findings[1].message == "column customer.name comes back nullable, was NOT NULL"

@@ -28,7 +28,7 @@ def test_text_output_is_ruff_like(tmp_path: Path) -> None:
         in lines
     )
     assert "app models: postgres (from the postgres connection in settings.TORTOISE_ORM)" in lines
-    assert lines[-1] == "Found 9 problems (6 errors, 2 warnings, 1 info) in 10 migrations."
+    assert lines[-1] == "Found 14 problems (7 errors, 6 warnings, 1 info) in 10 migrations."
 
 
 def test_json_output_fields(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_json_output_fields(tmp_path: Path) -> None:
         "fix": "back the data up and drop the table in a later, separate migration",
     }
     assert drop["path"].startswith("tests/fixtures/aerich/postgres/migrations/models/5_")
-    assert doc["summary"]["error"] == 6 and doc["summary"]["failed"] is True
+    assert doc["summary"]["error"] == 7 and doc["summary"]["failed"] is True
 
 
 def test_clean_run_exits_0(tmp_path: Path) -> None:
@@ -121,6 +121,8 @@ def test_single_files_report_only_themselves_with_folder_context(tmp_path: Path)
         (init.name, "missing-downgrade", "info"),
         (drop_model.name, "drop-column", "error"),
         (drop_model.name, "drop-table", "error"),
+        # the whole history is replayed for context: its downgrade is known to be broken
+        (drop_model.name, "downgrade-broken", "error"),
     }
 
 

@@ -43,8 +43,10 @@ def test_defaults(project: Path) -> None:
     code, found = rules(project)
     assert code == 1
     assert found == [
-        ("missing-downgrade", "info"),
+        ("missing-downgrade", "info"),  # 0_: the init
+        ("old-format", "info"),  # 1_, the newest: no MODELS_STATE
         ("drop-column", "error"),
+        ("data-migration", "info"),  # same statement: ordered by rule name
         ("delete-without-where", "warning"),
     ]
 
@@ -71,7 +73,8 @@ def test_cli_overrides_config(project: Path) -> None:
 def test_exclude_and_per_file_ignores(project: Path) -> None:
     configure(
         project,
-        'exclude = ["migrations/models/0_*"]\n[tool.aerich-lint.per-file-ignores]\n"*_change.py" = ["drop-column"]\n',
+        'exclude = ["migrations/models/0_*"]\nignore = ["old-format", "data-migration"]\n'
+        '[tool.aerich-lint.per-file-ignores]\n"*_change.py" = ["drop-column"]\n',
     )
     assert rules(project)[1] == [("delete-without-where", "warning")]
 

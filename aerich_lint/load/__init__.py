@@ -66,14 +66,14 @@ Pending = tuple[AppSource, Migration, PythonInfo]
 
 
 def load_app(source: AppSource) -> tuple[list[Migration], list[Pending]]:
-    """Load the app's reported files; files whose SQL is only known at run time
-    are returned as pending, to be executed once the dialect is known."""
+    """Load every file of the app, in aerich's order: the reported ones and the
+    rest as history context. Files whose SQL is only known at run time are
+    returned as pending, to be executed once the dialect is known."""
     migrations: list[Migration] = []
     pending: list[Pending] = []
     for path in source.files:
-        if not source.is_reported(path):
-            continue
         migration, info = load_file(path, source.name)
+        migration.report = source.is_reported(path)
         migrations.append(migration)
         if info is not None and info.needs_exec and migration.load_error is None:
             pending.append((source, migration, info))

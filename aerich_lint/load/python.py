@@ -11,7 +11,23 @@ import ast
 from dataclasses import dataclass, field
 
 from aerich_lint.load.literals import python_literal
-from aerich_lint.model import SECTIONS, Chunk, LineIndex, Migration, OffsetMap, Section
+from aerich_lint.model import (
+    SECTIONS,
+    Chunk,
+    FunctionFacts,
+    LineIndex,
+    Migration,
+    OffsetMap,
+    Section,
+)
+
+CLIENT_METHODS = frozenset(
+    {"execute_script", "execute_query", "execute_query_dict", "execute_insert", "execute_many"}
+)
+# Calls at module level that reach a database or start an event loop.
+_MODULE_CALLS = frozenset(
+    {*CLIENT_METHODS, "run_async", "run", "init", "get_connection", "generate_schemas", "connect"}
+)
 
 
 @dataclass
@@ -83,8 +99,9 @@ def load_python(migration: Migration, text: str) -> PythonInfo:
             migration.sections[name] = Section(name, defined=False)
             continue
         info.def_lines[name] = func.lineno
-        returns = [n for n in ast.walk(func) if isinstance(n, ast.Return)]
-        info.return_lines[name] = returns[-1].lineno if returns else func.lineno
+        facts = function_facts(func)
+        migration.functions[name] = facts
+        info.return_lines[name] = facts.returns[-1][0] if facts.returns else func.lineno
         section = Section(name, line=func.lineno)
         migration.sections[name] = section
         value = _static_return(func)
@@ -100,6 +117,7 @@ def load_python(migration: Migration, text: str) -> PythonInfo:
                 section.chunks.append(_chunk(text, lines, elt))
     if migration.sections[SECTIONS[0]].defined is False:
         migration.load_error = "no upgrade() function"
+    migration.module_db_calls = module_calls(tree)
     for node in tree.body:
         targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):
@@ -117,6 +135,67 @@ def load_python(migration: Migration, text: str) -> PythonInfo:
                     info.needs_exec.add("RUN_IN_TRANSACTION")
             elif target.id == "MODELS_STATE":
                 migration.has_models_state = True
+                migration.models_state_line = node.lineno
                 if isinstance(value_node, ast.Constant) and isinstance(value_node.value, str):
                     migration.models_state_raw = value_node.value
     return info
+
+
+def _kind(value: ast.expr | None) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, ast.Constant):
+        return "str" if isinstance(value.value, str) else type(value.value).__name__
+    if isinstance(value, (ast.JoinedStr,)):
+        return "str"
+    if isinstance(value, (ast.List, ast.Tuple)):
+        return "list"
+    if isinstance(value, (ast.Dict, ast.DictComp)):
+        return "dict"
+    if isinstance(value, (ast.Set, ast.SetComp)):
+        return "set"
+    return "dynamic"
+
+
+def function_facts(func: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFacts:
+    facts = FunctionFacts(func.name, func.lineno, isinstance(func, ast.AsyncFunctionDef))
+    params = func.args.posonlyargs + func.args.args
+    db = params[0].arg if params else None
+    for node in ast.walk(func):
+        if isinstance(node, ast.Return):
+            facts.returns.append((node.lineno, _kind(node.value)))
+        elif isinstance(node, ast.Await) and isinstance(node.value, (ast.Constant, ast.JoinedStr)):
+            if _kind(node.value) == "str":
+                facts.awaited_literals.append(node.lineno)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == db
+            and node.func.attr in CLIENT_METHODS
+        ):
+            facts.db_calls.append((node.lineno, node.func.attr))
+    facts.returns.sort()
+    return facts
+
+
+def module_calls(tree: ast.Module) -> list[tuple[int, str]]:
+    """Top-level statements that call into a database or an event loop at import."""
+    found = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Await):
+                found.append((node.lineno, "await"))
+            elif isinstance(node, ast.Call):
+                name = (
+                    node.func.attr
+                    if isinstance(node.func, ast.Attribute)
+                    else node.func.id
+                    if isinstance(node.func, ast.Name)
+                    else ""
+                )
+                if name in _MODULE_CALLS:
+                    found.append((node.lineno, ast.unparse(node.func)))
+    return found

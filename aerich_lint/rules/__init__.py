@@ -8,19 +8,28 @@ from __future__ import annotations
 
 from aerich_lint.errors import UsageError
 from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.data_migration import DataMigrationRule
 from aerich_lint.rules.delete_without_where import DeleteWithoutWhereRule
+from aerich_lint.rules.downgrade_broken import DowngradeBrokenRule
+from aerich_lint.rules.downgrade_mismatch import DowngradeMismatchRule
 from aerich_lint.rules.drop_column import DropColumnRule
 from aerich_lint.rules.drop_table import DropTableRule
+from aerich_lint.rules.duplicate_version import DuplicateVersionRule
 from aerich_lint.rules.invalid_migration import InvalidMigrationRule
 from aerich_lint.rules.missing_downgrade import MissingDowngradeRule
+from aerich_lint.rules.models_state_mismatch import ModelsStateMismatchRule
 from aerich_lint.rules.non_transactional import NonTransactionalRule
+from aerich_lint.rules.old_format import OldFormatRule
 from aerich_lint.rules.probable_rename import ProbableRenameRule
+from aerich_lint.rules.python_hazard import PythonHazardRule
 from aerich_lint.rules.rename_column import RenameColumnRule
 from aerich_lint.rules.rename_table import RenameTableRule
 from aerich_lint.rules.sql_syntax import SqlSyntaxRule
 from aerich_lint.rules.suppressions import UnknownSuppressionRule, UnusedSuppressionRule
 from aerich_lint.rules.truncate import TruncateRule
+from aerich_lint.rules.unknown_object import UnknownObjectRule
 from aerich_lint.rules.unrecognized_sql import UnrecognizedSqlRule
+from aerich_lint.rules.version_name import VersionNameRule
 
 RULES: tuple[Rule, ...] = (
     SqlSyntaxRule(),
@@ -37,6 +46,15 @@ RULES: tuple[Rule, ...] = (
     RenameColumnRule(),
     RenameTableRule(),
     ProbableRenameRule(),
+    UnknownObjectRule(),
+    DowngradeBrokenRule(),
+    DowngradeMismatchRule(),
+    ModelsStateMismatchRule(),
+    DuplicateVersionRule(),
+    VersionNameRule(),
+    OldFormatRule(),
+    DataMigrationRule(),
+    PythonHazardRule(),
 )
 
 BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}

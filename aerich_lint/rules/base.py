@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import ClassVar, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from aerich_lint.effects import (
     AddColumn,
@@ -31,6 +32,9 @@ from aerich_lint.model import (
     Statement,
 )
 
+if TYPE_CHECKING:
+    from aerich_lint.history import Step
+
 ALL_DIALECTS: frozenset[Dialect] = frozenset(Dialect)
 E = TypeVar("E", bound=Effect)
 
@@ -51,6 +55,9 @@ class Context:
     migration: Migration
     dialect: Dialect
     is_first: bool  # the lowest version of its app folder (aerich's init)
+    history: Step | None = None  # this migration's place in the replayed history
+    siblings: list[Path] = field(default_factory=list)  # every migration file of the app
+    previous: Migration | None = None  # the migration before this one, loaded
     _created: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
 
     def statements(self, section: str) -> list[Statement]:

@@ -1,0 +1,147 @@
+"""Stage 4: replay each app's history in memory.
+
+Every upgrade is applied in version order to a schema model; each migration's
+downgrade is applied to a copy of the state after its upgrade and compared with
+the state before it. Rules read the result from ``Context.history``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aerich_lint.effects import AddColumn, effects
+from aerich_lint.history.schema import Applier, Known, Problem, Schema
+from aerich_lint.model import DOWNGRADE, UPGRADE, Dialect, Migration, Statement
+
+
+@dataclass
+class StatementProblem:
+    statement: Statement
+    problem: Problem
+
+
+@dataclass
+class Step:
+    """One migration's place in the history."""
+
+    before: Schema
+    after: Schema
+    downgraded: Schema | None  # None: no downgrade to apply
+    upgrade_problems: list[StatementProblem] = field(default_factory=list)
+    downgrade_problems: list[StatementProblem] = field(default_factory=list)
+    reliable: bool = True  # False once an earlier statement could not be understood
+    known: Known | None = None
+
+
+def _understood(migration: Migration) -> bool:
+    if migration.load_error:
+        return False
+    return all(
+        s.error is None and s.command != ""
+        for name in (UPGRADE, DOWNGRADE)
+        for s in migration.statements(name)
+    )
+
+
+def replay(migrations: list[Migration], dialect: Dialect) -> dict[int, Step]:
+    """Steps keyed by ``id(migration)``, for migrations in aerich's order."""
+    schema = Schema(dialect)
+    known = Known(complete=bool(migrations) and migrations[0].version == 0)
+    steps: dict[int, Step] = {}
+    reliable = True
+    for migration in migrations:
+        before = schema.copy()
+        step = Step(before=before, after=before, downgraded=None, reliable=reliable)
+        if migration.load_error is None:
+            applier = Applier(schema, known)
+            for stmt in migration.statements(UPGRADE):
+                for fact in effects(stmt, dialect):
+                    step.upgrade_problems.extend(
+                        StatementProblem(stmt, p) for p in applier.apply(fact)
+                    )
+            step.after = schema.copy()
+            down = migration.section(DOWNGRADE)
+            if down.statements:
+                downgraded = schema.copy()
+                undo = Applier(downgraded, known)
+                for stmt in down.statements:
+                    for fact in effects(stmt, dialect):
+                        step.downgrade_problems.extend(
+                            StatementProblem(stmt, p) for p in undo.apply(fact)
+                        )
+                step.downgraded = downgraded
+        step.known = known
+        steps[id(migration)] = step
+        if not _understood(migration):
+            # What it did is unknown from here on: replay findings would guess.
+            reliable = False
+            known.complete = False
+    return steps
+
+
+def differences(before: Schema, after: Schema, upgraded: Schema) -> list[str]:
+    """How the schema after upgrade + downgrade differs from the one before, in words."""
+    out: list[str] = []
+    for name in sorted(set(before.tables) - set(after.tables)):
+        how = (
+            "is dropped by the upgrade and never re-created by the downgrade"
+            if name not in upgraded.tables
+            else "is not restored by the downgrade"
+        )
+        out.append(f"table {name} {how}")
+    for name in sorted(set(after.tables) - set(before.tables)):
+        out.append(f"table {name} created by the upgrade is left in place by the downgrade")
+    for name in sorted(set(before.tables) & set(after.tables)):
+        old, new = before.tables[name].columns, after.tables[name].columns
+        for col in old.keys() - new.keys():
+            out.append(f"column {name}.{col} is not restored by the downgrade")
+        for col in new.keys() - old.keys():
+            out.append(
+                f"column {name}.{col} added by the upgrade is left in place by the downgrade"
+            )
+        for col in sorted(old.keys() & new.keys()):
+            a, b = old[col], new[col]
+            if a.type != b.type:
+                out.append(f"column {name}.{col} comes back as {b.type}, was {a.type}")
+            if a.not_null != b.not_null:
+                now, was = ("NOT NULL", "nullable") if b.not_null else ("nullable", "NOT NULL")
+                out.append(f"column {name}.{col} comes back {now}, was {was}")
+            if a.default != b.default:
+                out.append(
+                    f"column {name}.{col} comes back with default {b.default or 'none'}, "
+                    f"was {a.default or 'none'}"
+                )
+    for key in sorted(before.indexes.keys() - after.indexes.keys()):
+        ix = before.indexes[key]
+        if ix.table in after.tables:
+            out.append(f"index {ix.name} on {ix.table} is not re-created by the downgrade")
+    for key in sorted(after.indexes.keys() - before.indexes.keys()):
+        ix = after.indexes[key]
+        if ix.table in before.tables:
+            out.append(f"index {ix.name} on {ix.table} created by the upgrade is left in place")
+    return out
+
+
+def readded_not_null(
+    migration: Migration, step: Step, dialect: Dialect
+) -> list[tuple[Statement, str]]:
+    """Downgrade statements re-adding a NOT NULL column without a default to a
+    table that existed before the upgrade (so it may have rows)."""
+    out = []
+    for stmt in migration.statements(DOWNGRADE):
+        for fact in effects(stmt, dialect):
+            if (
+                isinstance(fact, AddColumn)
+                and fact.column.not_null
+                and fact.column.default is None
+                and not fact.column.primary_key
+                and fact.table in step.before.tables
+            ):
+                out.append(
+                    (
+                        stmt,
+                        f"column {fact.table}.{fact.column.name} comes back NOT NULL without "
+                        f"a default: the downgrade fails on a table with rows",
+                    )
+                )
+    return out

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aerich_lint.history import differences, readded_not_null
+from aerich_lint.model import DOWNGRADE, Severity
+from aerich_lint.rules.base import Context, Rule, Violation
+
+
+class DowngradeMismatchRule(Rule):
+    name = "downgrade-mismatch"
+    code = "AL203"
+    severity = Severity.WARNING
+    summary = "Upgrade then downgrade does not give back the schema from before the upgrade."
+    why = (
+        "After a rollback the database should be what the previous code expects. A "
+        "downgrade that leaves a table or column behind, does not re-create a dropped one, or "
+        "restores a column with another type, nullability or default leaves a schema that "
+        "neither version of the application was written for, and the next upgrade may fail "
+        "on it. A column re-added NOT NULL without a default (what aerich writes to undo a "
+        "dropped NOT NULL field) fails outright on any table with rows."
+    )
+    example = (
+        "-- upgrade\n"
+        'ALTER TABLE "customer" DROP COLUMN "nickname";\n'
+        "-- downgrade\n"
+        'ALTER TABLE "customer" ADD "nickname" VARCHAR(50) NOT NULL;'
+    )
+    fix = (
+        "Write the downgrade as the reverse of every upgrade statement. Give re-added NOT NULL "
+        "columns a default (`ADD \"nickname\" VARCHAR(50) NOT NULL DEFAULT ''`) or add them "
+        "nullable, backfill, then SET NOT NULL. Data dropped by the upgrade cannot come back: "
+        "say so in the downgrade (raise an error) rather than restoring an empty column."
+    )
+    hint = "make the downgrade restore exactly the previous schema (defaults for NOT NULL)"
+
+    def check(self, ctx: Context) -> Iterator[Violation]:
+        step = ctx.history
+        if step is None or not step.reliable or step.downgraded is None:
+            return  # an empty downgrade is missing-downgrade's finding
+        if step.downgrade_problems:
+            return  # downgrade-broken already says why it fails
+        section = ctx.migration.section(DOWNGRADE)
+        for stmt, message in readded_not_null(ctx.migration, step, ctx.dialect):
+            yield Violation(message, stmt, DOWNGRADE)
+        for message in differences(step.before, step.downgraded, step.after):
+            yield Violation(message, section=DOWNGRADE, line=section.line)

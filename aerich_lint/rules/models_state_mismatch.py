@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from aerich_lint.load.models_state import ModelsStateError
+from aerich_lint.model import Severity
+from aerich_lint.rules.base import Context, Rule, Violation
+
+AERICH_TABLE = "aerich"
+
+
+def described_tables(state: Any) -> dict[str, set[str]]:
+    """Tables and their columns as a MODELS_STATE (tortoise's describe()) has them."""
+    tables: dict[str, set[str]] = {}
+    if not isinstance(state, dict):
+        return tables
+    for model in state.values():
+        if not isinstance(model, dict) or model.get("abstract") or model.get("managed") is False:
+            continue
+        table = model.get("table")
+        if not isinstance(table, str):
+            continue
+        columns = set()
+        for key in ("pk_field",):
+            field = model.get(key)
+            if isinstance(field, dict) and field.get("db_column"):
+                columns.add(field["db_column"])
+        for field in model.get("data_fields") or []:
+            if isinstance(field, dict) and field.get("db_column"):
+                columns.add(field["db_column"])
+        tables[table] = columns
+        for m2m in model.get("m2m_fields") or []:
+            if isinstance(m2m, dict) and not m2m.get("_generated") and m2m.get("through"):
+                tables.setdefault(m2m["through"], set()).update(
+                    c for c in (m2m.get("backward_key"), m2m.get("forward_key")) if c
+                )
+    return tables
+
+
+class ModelsStateMismatchRule(Rule):
+    name = "models-state-mismatch"
+    code = "AL204"
+    severity = Severity.WARNING
+    summary = "MODELS_STATE disagrees with the schema the migration's SQL produces."
+    why = (
+        "`aerich migrate` diffs the models against the MODELS_STATE of the newest migration, "
+        "not against the database. When that state lies (a statement was removed by hand, or "
+        "aerich recorded a change it wrote no SQL for, like the m2m table it renames in "
+        "MODELS_STATE when a model's table is renamed), the next generated migration is wrong: "
+        "it skips changes the database still needs or repeats ones it already has. Tables and "
+        "columns are compared."
+    )
+    example = (
+        '-- the upgrade\'s `ADD "sku"` was deleted by hand, but MODELS_STATE still has it:\n'
+        "MODELS_STATE says product.sku exists; the replayed SQL has no such column"
+    )
+    fix = (
+        "Make the SQL and the state agree: restore the removed statement, or regenerate the "
+        "migration (delete it, run `aerich migrate` again) so aerich writes both together. "
+        "For a difference aerich itself introduced, add the missing SQL by hand (for example "
+        '`ALTER TABLE "product_tag" RENAME TO "product_label";`).'
+    )
+    hint = "restore the missing SQL, or regenerate the migration so SQL and state agree"
+
+    def check(self, ctx: Context) -> Iterator[Violation]:
+        migration, step = ctx.migration, ctx.history
+        if step is None or not step.reliable or migration.models_state_raw is None:
+            return
+        if step.known is None or not step.known.complete:
+            return  # the history does not start at the beginning: tables may predate it
+        try:
+            state = described_tables(migration.models_state())
+        except ModelsStateError:
+            return  # old-format's business
+        if not state:
+            return
+        actual = {name: set(t.columns) for name, t in step.after.tables.items()}
+        line = self._line(ctx)
+        for table in sorted(state.keys() - actual.keys() - {AERICH_TABLE}):
+            yield Violation(
+                f"MODELS_STATE has table {table}, which the SQL history never creates (or dropped)",
+                line=line,
+            )
+        # A table the SQL has and the state does not is only a lie when it was a
+        # model's table before (raw-SQL tables are none of aerich's business).
+        previous = _previous_tables(ctx)
+        for table in sorted((actual.keys() - state.keys()) & previous.keys() - {AERICH_TABLE}):
+            yield Violation(
+                f"the SQL history still has table {table}, which MODELS_STATE no longer has "
+                f"(its model was removed but the table was not dropped)",
+                line=line,
+            )
+        for table in sorted(state.keys() & actual.keys()):
+            for col in sorted(state[table] - actual[table]):
+                yield Violation(
+                    f"MODELS_STATE has column {table}.{col}, which the SQL history does not",
+                    line=line,
+                )
+            for col in sorted(actual[table] - state[table]):
+                yield Violation(
+                    f"the SQL history has column {table}.{col}, which MODELS_STATE does not",
+                    line=line,
+                )
+
+    @staticmethod
+    def _line(ctx: Context) -> int:
+        if ctx.migration.models_state_line:
+            return ctx.migration.models_state_line
+        for number, text in enumerate(ctx.migration.text.splitlines(), 1):
+            if text.startswith("MODELS_STATE"):
+                return number
+        return 1
+
+
+def _previous_tables(ctx: Context) -> dict[str, set[str]]:
+    previous = ctx.previous
+    if previous is None or previous.models_state_raw is None:
+        return {}
+    try:
+        return described_tables(previous.models_state())
+    except ModelsStateError:
+        return {}

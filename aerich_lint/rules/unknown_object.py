@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aerich_lint.model import UPGRADE, Severity
+from aerich_lint.rules.base import Context, Rule, Violation
+
+
+class UnknownObjectRule(Rule):
+    name = "unknown-object"
+    code = "AL201"
+    severity = Severity.ERROR
+    summary = "An upgrade statement uses a table, column or index that does not exist then."
+    why = (
+        "Replaying every earlier migration in order gives the schema this upgrade runs "
+        "against. A statement that alters, drops or indexes something missing from it (or "
+        "creates something already there, without IF NOT EXISTS) fails on every database "
+        "that followed this history: the history was edited after the fact, or a migration "
+        "was lost in a merge. Objects never seen in the history are reported only when it "
+        "starts at version 0, and nothing is reported after a statement the linter could not "
+        "understand. Indexes and constraints the database names itself are not tracked."
+    )
+    example = (
+        "# 3_..._update.py, after 2_..._drop.py dropped product.sku\n"
+        'ALTER TABLE "product" ALTER COLUMN "sku" TYPE VARCHAR(30);'
+    )
+    fix = (
+        "Find the migration that should have created the object (`git log -- migrations/`), "
+        "restore it, or regenerate this migration from the models with `aerich migrate`. "
+        "Never edit migrations that databases have already applied: aerich records them by "
+        "file name and will not run an edited file again."
+    )
+    hint = "restore the migration that creates it, or regenerate this one"
+
+    def check(self, ctx: Context) -> Iterator[Violation]:
+        step = ctx.history
+        if step is None or not step.reliable:
+            return
+        for found in step.upgrade_problems:
+            yield Violation(found.problem.message, found.statement, UPGRADE)
