@@ -28,6 +28,7 @@ from aerich_lint.model import (
 )
 from aerich_lint.parse import parse_migration, parse_suppression
 from aerich_lint.rules import BY_NAME, RULES, Context, Rule, Violation, lookup, resolve
+from aerich_lint.rules.base import AppIndex
 
 
 @dataclass
@@ -130,7 +131,8 @@ def run(options: Options) -> Result:
             if migration.load_error is None:
                 parse_migration(migration, app.dialect)
         steps = replay(migrations, app.dialect)
-        for index, migration in enumerate(migrations):
+        index = AppIndex(source.files)
+        for position, migration in enumerate(migrations):
             if not migration.report:
                 continue
             result.files += 1
@@ -140,8 +142,8 @@ def run(options: Options) -> Result:
                 app.dialect,
                 is_first=migration.version == first_version and first_version is not None,
                 history=steps.get(id(migration)),
-                siblings=source.files,
-                previous=migrations[index - 1] if index else None,
+                app=index,
+                previous=migrations[position - 1] if position else None,
             )
             result.findings.extend(_check(ctx, policy, result.errors))
         result.apps.append(app)

@@ -92,6 +92,8 @@ def differences(before: Schema, after: Schema, upgraded: Schema) -> list[str]:
     for name in sorted(set(after.tables) - set(before.tables)):
         out.append(f"table {name} created by the upgrade is left in place by the downgrade")
     for name in sorted(set(before.tables) & set(after.tables)):
+        if before.tables[name] is after.tables[name]:
+            continue  # copy-on-write: the very same object was never changed
         old, new = before.tables[name].columns, after.tables[name].columns
         for col in old.keys() - new.keys():
             out.append(f"column {name}.{col} is not restored by the downgrade")

@@ -49,6 +49,24 @@ class Violation:
 
 
 @dataclass
+class AppIndex:
+    """Facts about the app folder, computed once and shared by its migrations."""
+
+    files: list[Path]
+
+    def __post_init__(self) -> None:
+        from aerich_lint.discover import version_of
+
+        self.by_version: dict[int, list[str]] = {}
+        for path in self.files:
+            version = version_of(path)
+            if version is not None:
+                self.by_version.setdefault(version, []).append(path.name)
+        self.versions = sorted(self.by_version)
+        self.newest = self.files[-1].name if self.files else ""
+
+
+@dataclass
 class Context:
     """What a rule may look at: one migration, its app and the dialect."""
 
@@ -56,7 +74,7 @@ class Context:
     dialect: Dialect
     is_first: bool  # the lowest version of its app folder (aerich's init)
     history: Step | None = None  # this migration's place in the replayed history
-    siblings: list[Path] = field(default_factory=list)  # every migration file of the app
+    app: AppIndex = field(default_factory=lambda: AppIndex([]))  # the app folder's files
     previous: Migration | None = None  # the migration before this one, loaded
     _created: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
 

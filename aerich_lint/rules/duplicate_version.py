@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aerich_lint.discover import version_of
 from aerich_lint.model import Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
@@ -34,11 +33,8 @@ class DuplicateVersionRule(Rule):
         version = ctx.migration.version
         if version is None:
             return
-        same = [
-            p
-            for p in ctx.siblings
-            if version_of(p) == version and p.name != ctx.migration.path.name
-        ]
+        name = ctx.migration.path.name
+        same = [n for n in ctx.app.by_version.get(version, []) if n != name]
         if same:
-            others = ", ".join(p.name for p in same)
+            others = ", ".join(same)
             yield Violation(f"version {version} is also used by {others}")

@@ -75,7 +75,9 @@ class ModelsStateMismatchRule(Rule):
             return  # old-format's business
         if not state:
             return
-        actual = {name: set(t.columns) for name, t in step.after.tables.items()}
+        previous = _previous_tables(ctx)
+        tables = step.after.tables
+        actual = {n: set(tables[n].columns) for n in state.keys() | previous.keys() if n in tables}
         line = self._line(ctx)
         for table in sorted(state.keys() - actual.keys() - {AERICH_TABLE}):
             yield Violation(
@@ -84,7 +86,6 @@ class ModelsStateMismatchRule(Rule):
             )
         # A table the SQL has and the state does not is only a lie when it was a
         # model's table before (raw-SQL tables are none of aerich's business).
-        previous = _previous_tables(ctx)
         for table in sorted((actual.keys() - state.keys()) & previous.keys() - {AERICH_TABLE}):
             yield Violation(
                 f"the SQL history still has table {table}, which MODELS_STATE no longer has "

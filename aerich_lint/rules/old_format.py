@@ -35,10 +35,10 @@ class OldFormatRule(Rule):
         if migration.load_error:
             return
         # Informational notes about a whole history go on its newest file only.
-        newest = bool(ctx.siblings) and ctx.siblings[-1].name == migration.path.name
+        newest = ctx.app.newest == migration.path.name
         if migration.format in ("sql", "json"):
             if newest:
-                count = sum(1 for p in ctx.siblings if p.suffix == migration.path.suffix)
+                count = sum(1 for p in ctx.app.files if p.suffix == migration.path.suffix)
                 yield Violation(
                     f"this app's history has {count} .{migration.format} migration"
                     f"{'s' if count != 1 else ''} from aerich < 0.7: current aerich does not "

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
-from aerich_lint.discover import version_of
 from aerich_lint.model import Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
@@ -48,12 +48,12 @@ class VersionNameRule(Rule):
             yield Violation(
                 f"{path.name} is not a name aerich writes (<version>_<YYYYMMDDHHMMSS>_<name>.py)"
             )
-        versions = sorted({v for v in (version_of(p) for p in ctx.siblings) if v is not None})
-        below = [v for v in versions if v < ctx.migration.version]
-        if below and below[-1] < ctx.migration.version - 1:
-            missing = ctx.migration.version - below[-1] - 1
+        versions = ctx.app.versions
+        at = bisect.bisect_left(versions, ctx.migration.version)
+        if at and versions[at - 1] < ctx.migration.version - 1:
+            missing = ctx.migration.version - versions[at - 1] - 1
             yield Violation(
-                f"version {ctx.migration.version} follows {below[-1]}: "
+                f"version {ctx.migration.version} follows {versions[at - 1]}: "
                 f"{missing} version{'s' if missing > 1 else ''} missing",
                 severity=Severity.INFO,
             )
