@@ -82,6 +82,7 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="pyproject.toml to read instead of the nearest one.",
 )
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the parse cache.")
 @click.option(
     "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
 )
@@ -95,6 +96,7 @@ def check(
     fail_on: str | None,
     exec_timeout: float | None,
     config_path: Path | None,
+    no_cache: bool,
     color: bool | None,
 ) -> None:
     """Lint migrations (the default command)."""
@@ -111,6 +113,7 @@ def check(
         fail_on=Severity.parse(fail_on) if fail_on else None,
         exec_timeout=exec_timeout,
         config=config_path,
+        cache=not no_cache,
     )
     result = run(options)
     for warning in result.warnings:

@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
+from aerich_lint.cache import ENV_OFF, AppCache, cache_root
 from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
 from aerich_lint.dialect import DialectResolver
-from aerich_lint.discover import AppSource, discover, matches_any, version_of
+from aerich_lint.discover import AppSource, discover, matches_any
+from aerich_lint.effects import effects
 from aerich_lint.errors import UsageError
 from aerich_lint.history import replay
-from aerich_lint.load import Pending, execute_pending, file_ignores, load_app
+from aerich_lint.load import (
+    Pending,
+    execute_pending,
+    file_ignores,
+    load_text,
+    new_migration,
+    read_file,
+)
 from aerich_lint.model import (
     FILE,
     App,
@@ -41,6 +51,7 @@ class Options:
     fail_on: Severity | None = None
     exec_timeout: float | None = None
     config: Path | None = None
+    cache: bool = True
 
 
 @dataclass
@@ -102,10 +113,10 @@ def run(options: Options) -> Result:
     result.fail_on = options.fail_on or (first.lint.fail_on if first else None) or Severity.WARNING
     timeout = options.exec_timeout or (first.lint.exec_timeout if first else DEFAULT_EXEC_TIMEOUT)
     resolver = DialectResolver(options.dialect, timeout)
+    use_cache = options.cache and not os.environ.get(ENV_OFF)
 
-    work: list[tuple[AppSource, App, list[Migration]]] = []
+    work: list[_AppWork] = []
     pending: list[Pending] = []
-    dialects: dict[str, str] = {}
     for source in found.apps:
         excluded = source.project.lint.exclude
         source.files = [
@@ -113,42 +124,94 @@ def run(options: Options) -> Result:
         ]
         if not any(source.is_reported(f) for f in source.files):
             continue
-        migrations, waiting = load_app(source)
-        pending.extend(waiting)
-        texts = [m.text for m in migrations if m.report][:20] + [m.text for m in migrations[:1]]
-        choice = resolver.choose(source.project, source.name, texts)
-        app = App(source.name, source.folder, migrations, choice.dialect, choice.reason)
-        dialects[str(source.folder)] = choice.dialect.value
-        work.append((source, app, migrations))
-    execute_pending(pending, timeout, dialects)
-
-    for source, app, migrations in work:
         policy = policies[id(source.project)]
-        versions = [v for v in (version_of(f) for f in source.files) if v is not None]
-        first_version = min(versions) if versions else None
-        assert app.dialect is not None
-        for migration in migrations:
-            if migration.load_error is None:
-                parse_migration(migration, app.dialect)
-        steps = replay(migrations, app.dialect)
-        index = AppIndex(source.files)
-        for position, migration in enumerate(migrations):
-            if not migration.report:
+        # History rules need every file of the app; otherwise only the reported ones.
+        needs_history = any(BY_NAME[name].needs_history for name in policy.enabled)
+        job = _AppWork(source, policy)
+        for path in source.files:
+            if needs_history or source.is_reported(path):
+                migration = new_migration(path, source.name)
+                migration.report = source.is_reported(path)
+                job.digests[id(migration)] = read_file(migration)
+                job.migrations.append(migration)
+        texts = [m.text for m in job.migrations if m.report][:20] + [
+            m.text for m in job.migrations[:1]
+        ]
+        choice = resolver.choose(source.project, source.name, texts)
+        job.app = App(source.name, source.folder, job.migrations, choice.dialect, choice.reason)
+        if use_cache:
+            root = cache_root(source.project.root, source.project.pyproject is not None)
+            job.cache = AppCache(root, source.folder, choice.dialect.value)
+        for migration in job.migrations:
+            data = job.digests[id(migration)]
+            if data is None:
+                continue  # unreadable: load_error is set
+            if job.cache is not None and job.cache.restore(AppCache.digest(data), migration):
                 continue
-            result.files += 1
-            _file_suppressions(migration)
-            ctx = Context(
-                migration,
-                app.dialect,
-                is_first=migration.version == first_version and first_version is not None,
-                history=steps.get(id(migration)),
-                app=index,
-                previous=migrations[position - 1] if position else None,
-            )
-            result.findings.extend(_check(ctx, policy, result.errors))
-        result.apps.append(app)
+            info = load_text(migration)
+            job.to_parse.append(migration)
+            if info is not None and info.needs_exec and migration.load_error is None:
+                pending.append((source, migration, info))
+        work.append(job)
+    execute_pending(pending, timeout, {str(j.source.folder): j.dialect.value for j in work})
+    executed = {id(m) for _, m, _ in pending}
+
+    for job in work:
+        for migration in job.to_parse:
+            if migration.load_error is None:
+                parse_migration(migration, job.dialect)
+            data = job.digests[id(migration)]
+            if job.cache is not None and data is not None and id(migration) not in executed:
+                for section in migration.sections.values():
+                    for stmt in section.statements:
+                        effects(stmt, job.dialect)
+                job.cache.store(AppCache.digest(data), migration)
+        if job.cache is not None:
+            job.cache.save()
+        result.files += sum(1 for m in job.migrations if m.report)
+        result.findings.extend(_check_app(job, result.errors))
+        result.apps.append(job.app)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+@dataclass
+class _AppWork:
+    source: AppSource
+    policy: _Policy
+    migrations: list[Migration] = field(default_factory=list)
+    digests: dict[int, bytes | None] = field(default_factory=dict)  # id(migration) -> bytes
+    to_parse: list[Migration] = field(default_factory=list)
+    cache: AppCache | None = None
+    app: App = field(default_factory=lambda: App("", Path()))
+
+    @property
+    def dialect(self) -> Dialect:
+        assert self.app.dialect is not None
+        return self.app.dialect
+
+
+def _check_app(job: _AppWork, errors: list[str]) -> list[Finding]:
+    source, migrations = job.source, job.migrations
+    index = AppIndex(source.files)
+    first_version = index.versions[0] if index.versions else None
+    needs_history = any(BY_NAME[name].needs_history for name in job.policy.enabled)
+    steps = replay(migrations, job.dialect) if needs_history else {}
+    findings: list[Finding] = []
+    for position, migration in enumerate(migrations):
+        if not migration.report:
+            continue
+        _file_suppressions(migration)
+        ctx = Context(
+            migration,
+            job.dialect,
+            is_first=first_version is not None and migration.version == first_version,
+            history=steps.get(id(migration)),
+            app=index,
+            previous=migrations[position - 1] if position and needs_history else None,
+        )
+        findings.extend(_check(ctx, job.policy, errors))
+    return findings
 
 
 def _file_suppressions(migration: Migration) -> None:
@@ -269,6 +332,7 @@ def _finding(rule: Rule, violation: Violation, migration: Migration, policy: _Po
     )
 
 
+@cache
 def _display_path(path: Path) -> Path:
     try:
         return Path(os.path.relpath(path.resolve(), Path.cwd().resolve()))

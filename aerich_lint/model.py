@@ -189,6 +189,7 @@ class Migration:
     run_in_transaction: bool = True
     run_in_transaction_line: int = 0
     models_state_raw: str | None = None  # the encoded string; see models_state()
+    _models_state: Any = field(default=None, repr=False)
     has_models_state: bool = False
     models_state_line: int = 0
     load_error: str | None = None
@@ -203,12 +204,17 @@ class Migration:
         Decoded on demand: most rules never need it. Raises ModelsStateError."""
         if self.models_state_raw is None:
             return None
-        from aerich_lint.load.models_state import decode_models_state
+        if self._models_state is None:
+            from aerich_lint.load.models_state import decode_models_state
 
-        return decode_models_state(self.models_state_raw)
+            self._models_state = decode_models_state(self.models_state_raw)
+        return self._models_state
 
     def section(self, name: str) -> Section:
-        return self.sections.setdefault(name, Section(name, defined=False))
+        found = self.sections.get(name)
+        if found is None:
+            found = self.sections[name] = Section(name, defined=False)
+        return found
 
     def statements(self, section: str) -> list[Statement]:
         return self.section(section).statements

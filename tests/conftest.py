@@ -9,6 +9,12 @@ from textwrap import dedent
 
 import pytest
 
+
+# Every test (and every aerich-lint process it starts) gets its own cache folder.
+@pytest.fixture(autouse=True)
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AERICH_LINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
 from aerich_lint.lint import Options, Result, run
 from aerich_lint.model import Dialect, Finding
 

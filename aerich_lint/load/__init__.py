@@ -19,7 +19,14 @@ _FILE_IGNORE = re.compile(
 )
 
 
-def read_text(migration: Migration) -> str | None:
+def new_migration(path: Path, app: str) -> Migration:
+    fmt = {".py": "py", ".sql": "sql", ".json": "json"}.get(path.suffix, "py")
+    return Migration(path=path, app=app, name=path.stem, version=version_of(path), format=fmt)
+
+
+def read_file(migration: Migration) -> bytes | None:
+    """The file's bytes, with ``migration.text`` set; None (and load_error) when
+    it is not readable UTF-8 text."""
     try:
         size = migration.path.stat().st_size
         if size > MAX_BYTES:
@@ -33,51 +40,37 @@ def read_text(migration: Migration) -> str | None:
         migration.load_error = "binary file (contains NUL bytes), not a migration"
         return None
     try:
-        return data.decode("utf-8-sig")
+        migration.text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         migration.load_error = f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line})"
         migration.load_error_line = line
         return None
+    return data
+
+
+def load_text(migration: Migration) -> PythonInfo | None:
+    """Fill the migration's sections from its text (read statically)."""
+    text = migration.text
+    if migration.format == "py":
+        return load_python(migration, text)
+    from aerich_lint.load.legacy import load_json, load_sql
+
+    if migration.format == "sql":
+        load_sql(migration, text)
+    else:
+        load_json(migration, text)
+    return None
 
 
 def load_file(path: Path, app: str) -> tuple[Migration, PythonInfo | None]:
-    fmt = {".py": "py", ".sql": "sql", ".json": "json"}.get(path.suffix, "py")
-    migration = Migration(path=path, app=app, name=path.stem, version=version_of(path), format=fmt)
-    text = read_text(migration)
-    if text is None:
+    migration = new_migration(path, app)
+    if read_file(migration) is None:
         return migration, None
-    migration.text = text
-    info = None
-    if fmt == "py":
-        info = load_python(migration, text)
-    elif fmt == "sql":
-        from aerich_lint.load.legacy import load_sql
-
-        load_sql(migration, text)
-    else:
-        from aerich_lint.load.legacy import load_json
-
-        load_json(migration, text)
-    return migration, info
+    return migration, load_text(migration)
 
 
 Pending = tuple[AppSource, Migration, PythonInfo]
-
-
-def load_app(source: AppSource) -> tuple[list[Migration], list[Pending]]:
-    """Load every file of the app, in aerich's order: the reported ones and the
-    rest as history context. Files whose SQL is only known at run time are
-    returned as pending, to be executed once the dialect is known."""
-    migrations: list[Migration] = []
-    pending: list[Pending] = []
-    for path in source.files:
-        migration, info = load_file(path, source.name)
-        migration.report = source.is_reported(path)
-        migrations.append(migration)
-        if info is not None and info.needs_exec and migration.load_error is None:
-            pending.append((source, migration, info))
-    return migrations, pending
 
 
 def execute_pending(pending: list[Pending], timeout: float, dialects: dict[str, str]) -> None:

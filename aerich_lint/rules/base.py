@@ -151,6 +151,8 @@ class Rule:
     hint: ClassVar[str]  # one-line fix hint printed under each finding
     dialects: ClassVar[frozenset[Dialect]] = ALL_DIALECTS
     enabled_by_default: ClassVar[bool] = True
+    # True: reads Context.history, so the whole app history must be loaded and replayed
+    needs_history: ClassVar[bool] = False
 
     def check(self, ctx: Context) -> Iterator[Violation]:
         raise NotImplementedError

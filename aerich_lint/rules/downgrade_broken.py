@@ -31,6 +31,7 @@ class DowngradeBrokenRule(Rule):
         "dropped table first (copy its CREATE TABLE from the migration that made it), then "
         "the columns and constraints that point at it. Try it with `aerich-lint verify`."
     )
+    needs_history = True
     hint = "re-create what the upgrade removed before referencing it, in reverse order"
 
     def check(self, ctx: Context) -> Iterator[Violation]:

@@ -32,6 +32,7 @@ class DowngradeMismatchRule(Rule):
         "nullable, backfill, then SET NOT NULL. Data dropped by the upgrade cannot come back: "
         "say so in the downgrade (raise an error) rather than restoring an empty column."
     )
+    needs_history = True
     hint = "make the downgrade restore exactly the previous schema (defaults for NOT NULL)"
 
     def check(self, ctx: Context) -> Iterator[Violation]:

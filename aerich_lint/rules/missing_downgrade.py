@@ -36,7 +36,7 @@ class MissingDowngradeRule(Rule):
 
     def check(self, ctx: Context) -> Iterator[Violation]:
         upgrade = ctx.statements(UPGRADE)
-        if not any(s.expression is not None or s.command or s.error for s in upgrade):
+        if not upgrade:
             return
         section = ctx.migration.section(DOWNGRADE)
         if section.error or ctx.statements(DOWNGRADE):

@@ -61,6 +61,7 @@ class ModelsStateMismatchRule(Rule):
         "For a difference aerich itself introduced, add the missing SQL by hand (for example "
         '`ALTER TABLE "product_tag" RENAME TO "product_label";`).'
     )
+    needs_history = True
     hint = "restore the missing SQL, or regenerate the migration so SQL and state agree"
 
     def check(self, ctx: Context) -> Iterator[Violation]:

@@ -30,6 +30,7 @@ class UnknownObjectRule(Rule):
         "Never edit migrations that databases have already applied: aerich records them by "
         "file name and will not run an edited file again."
     )
+    needs_history = True
     hint = "restore the migration that creates it, or regenerate this one"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
