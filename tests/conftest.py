@@ -10,13 +10,14 @@ from textwrap import dedent
 import pytest
 
 
+from aerich_lint.lint import Options, Result, run
+from aerich_lint.model import Dialect, Finding
+
 # Every test (and every aerich-lint process it starts) gets its own cache folder.
 @pytest.fixture(autouse=True)
 def _cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AERICH_LINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
-from aerich_lint.lint import Options, Result, run
-from aerich_lint.model import Dialect, Finding
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
