@@ -9,9 +9,9 @@ from textwrap import dedent
 
 import pytest
 
-
 from aerich_lint.lint import Options, Result, run
 from aerich_lint.model import Dialect, Finding
+
 
 # Every test (and every aerich-lint process it starts) gets its own cache folder.
 @pytest.fixture(autouse=True)
