@@ -37,7 +37,7 @@ from aerich_lint.model import (
     Suppression,
 )
 
-FORMAT = 1
+FORMAT = 2
 ENV_DIR = "AERICH_LINT_CACHE_DIR"
 ENV_OFF = "AERICH_LINT_NO_CACHE"
 _EFFECT_TYPES: dict[str, type[Any]] = {
@@ -143,22 +143,20 @@ class AppCache:
 
 
 def _value(obj: Any) -> Any:
+    """Dataclasses become {"@": name, "v": [fields in order]}; tuples become lists."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        out = {f.name: _value(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-        out["@"] = type(obj).__name__
-        return out
+        fields = [_value(getattr(obj, f.name)) for f in dataclasses.fields(obj)]
+        return {"@": type(obj).__name__, "v": fields}
     if isinstance(obj, (list, tuple)):
         return [_value(v) for v in obj]
     return obj
 
 
 def _object(data: Any) -> Any:
-    if isinstance(data, dict) and "@" in data:
-        cls = _EFFECT_TYPES[data["@"]]
-        kwargs = {k: _object(v) for k, v in data.items() if k != "@"}
-        return cls(**kwargs)
+    if isinstance(data, dict):
+        return _EFFECT_TYPES[data["@"]](*[_object(v) for v in data["v"]])
     if isinstance(data, list):
-        return tuple(_object(v) for v in data)
+        return tuple([_object(v) for v in data])
     return data
 
 

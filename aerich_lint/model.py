@@ -190,6 +190,7 @@ class Migration:
     run_in_transaction_line: int = 0
     models_state_raw: str | None = None  # the encoded string; see models_state()
     _models_state: Any = field(default=None, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)  # derived data, per rule
     has_models_state: bool = False
     models_state_line: int = 0
     load_error: str | None = None

@@ -24,6 +24,7 @@ import os
 import platform
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -184,11 +185,19 @@ class Scenario:
 
 LINT_EXIT_CODES = frozenset({0, 1})  # 1: problems found (the fixtures contain hazards)
 
-# Add scenarios here. Planned:
-#   - cache-cold / cache-warm: the whole-folder command, with a before_each that deletes
-#     the cache folder (cold) or leaves the one the warm-up run wrote (warm);
-#   - squawk: command=lambda ctx: ["squawk", *sorted(map(str, ctx.sql_dir.glob("*.sql")))],
-#     skip_reason reporting a missing `squawk` on PATH or a missing --extract-sql.
+
+
+def _clear_cache(ctx: Context) -> None:
+    shutil.rmtree(ctx.history.migrations.parent / ".aerich_lint_cache", ignore_errors=True)
+
+
+def _lint(ctx: Context, *extra: str) -> list[str]:
+    return [str(ctx.aerich_lint), str(ctx.history.migrations), "--no-color", *extra]
+
+
+# Add scenarios here; planned: squawk on the SQL written by --extract-sql,
+# command=lambda ctx: ["squawk", *sorted(map(str, ctx.sql_dir.glob("*.sql")))],
+# with a skip_reason for a missing `squawk` on PATH or a missing --extract-sql.
 SCENARIOS: list[Scenario] = [
     Scenario(
         name="startup",
@@ -196,26 +205,40 @@ SCENARIOS: list[Scenario] = [
         command=lambda ctx: [str(ctx.aerich_lint), "--version"],
     ),
     Scenario(
+        name="cold",
+        description="aerich-lint <project>/migrations --no-cache (every file parsed)",
+        command=lambda ctx: _lint(ctx, "--no-cache"),
+        ok_exit_codes=LINT_EXIT_CODES,
+    ),
+    Scenario(
+        name="first-run",
+        description="whole folder with an empty cache (parses and writes the cache)",
+        command=_lint,
+        ok_exit_codes=LINT_EXIT_CODES,
+        before_each=_clear_cache,
+    ),
+    Scenario(
         name="whole-folder",
-        description="aerich-lint <project>/migrations --no-color",
-        command=lambda ctx: [str(ctx.aerich_lint), str(ctx.history.migrations), "--no-color"],
+        description="aerich-lint <project>/migrations, warm cache",
+        command=_lint,
         ok_exit_codes=LINT_EXIT_CODES,
     ),
     Scenario(
         name="one-file",
-        description="aerich-lint <one migration in the middle> (as pre-commit runs it)",
+        description="aerich-lint <one migration in the middle>, warm cache (as pre-commit runs it)",
         command=lambda ctx: [str(ctx.aerich_lint), str(ctx.history.middle_file)],
         ok_exit_codes=LINT_EXIT_CODES,
     ),
     Scenario(
+        name="one-file-cold",
+        description="one migration in the middle, --no-cache (the whole history is still replayed)",
+        command=lambda ctx: [str(ctx.aerich_lint), str(ctx.history.middle_file), "--no-cache"],
+        ok_exit_codes=LINT_EXIT_CODES,
+    ),
+    Scenario(
         name="json",
-        description="aerich-lint <project>/migrations --format json",
-        command=lambda ctx: [
-            str(ctx.aerich_lint),
-            str(ctx.history.migrations),
-            "--format",
-            "json",
-        ],
+        description="aerich-lint <project>/migrations --format json, warm cache",
+        command=lambda ctx: _lint(ctx, "--format", "json"),
         ok_exit_codes=LINT_EXIT_CODES,
     ),
 ]
@@ -485,7 +508,7 @@ def benchmark(args: argparse.Namespace, root: Path) -> None:
         progress(f"run  {scenario.name}: {scenario.description}")
         results.append(run_scenario(scenario, ctx, args.runs, args.warmup))
 
-    whole_folder = next(s for s in SCENARIOS if s.name == "whole-folder")
+    whole_folder = next(s for s in SCENARIOS if s.name == "cold")
     rss = peak_rss_mib(whole_folder.command(ctx), whole_folder.ok_exit_codes)
     machine = describe_machine(executable)
 

@@ -183,8 +183,12 @@ def module_calls(tree: ast.Module) -> list[tuple[int, str]]:
     """Top-level statements that call into a database or an event loop at import."""
     found = []
     for stmt in tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(
+            stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+        ):
             continue
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant):
+            continue  # RUN_IN_TRANSACTION, MODELS_STATE and other literals
         for node in ast.walk(stmt):
             if isinstance(node, ast.Await):
                 found.append((node.lineno, "await"))

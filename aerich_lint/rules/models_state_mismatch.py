@@ -3,11 +3,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from aerich_lint.history.schema import Schema
 from aerich_lint.load.models_state import ModelsStateError
-from aerich_lint.model import Severity
+from aerich_lint.model import Migration, Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
 AERICH_TABLE = "aerich"
+
+
+def tables_of(migration: Migration) -> dict[str, set[str]]:
+    """described_tables() of a migration's MODELS_STATE, computed once per file."""
+    if "described_tables" not in migration.memo:
+        migration.memo["described_tables"] = described_tables(migration.models_state())
+    found: dict[str, set[str]] = migration.memo["described_tables"]
+    return found
 
 
 def described_tables(state: Any) -> dict[str, set[str]]:
@@ -71,39 +80,35 @@ class ModelsStateMismatchRule(Rule):
         if step.known is None or not step.known.complete:
             return  # the history does not start at the beginning: tables may predate it
         try:
-            state = described_tables(migration.models_state())
+            state = tables_of(migration)
         except ModelsStateError:
             return  # old-format's business
         if not state:
             return
         previous = _previous_tables(ctx)
-        tables = step.after.tables
-        actual = {n: set(tables[n].columns) for n in state.keys() | previous.keys() if n in tables}
         line = self._line(ctx)
-        for table in sorted(state.keys() - actual.keys() - {AERICH_TABLE}):
-            yield Violation(
-                f"MODELS_STATE has table {table}, which the SQL history never creates (or dropped)",
-                line=line,
-            )
+        # Report where a difference first appears, not again in every later file.
+        known = _mismatches(previous, step.before) if previous else set()
+        for kind, table, col in sorted(_mismatches(state, step.after) - known):
+            if kind == "state-table":
+                message = (
+                    f"MODELS_STATE has table {table}, which the SQL history never creates "
+                    f"(or dropped)"
+                )
+            elif kind == "state-column":
+                message = f"MODELS_STATE has column {table}.{col}, which the SQL history does not"
+            else:
+                message = f"the SQL history has column {table}.{col}, which MODELS_STATE does not"
+            yield Violation(message, line=line)
         # A table the SQL has and the state does not is only a lie when it was a
         # model's table before (raw-SQL tables are none of aerich's business).
-        for table in sorted((actual.keys() - state.keys()) & previous.keys() - {AERICH_TABLE}):
+        tables = step.after.tables
+        for table in sorted((tables.keys() - state.keys()) & previous.keys() - {AERICH_TABLE}):
             yield Violation(
                 f"the SQL history still has table {table}, which MODELS_STATE no longer has "
                 f"(its model was removed but the table was not dropped)",
                 line=line,
             )
-        for table in sorted(state.keys() & actual.keys()):
-            for col in sorted(state[table] - actual[table]):
-                yield Violation(
-                    f"MODELS_STATE has column {table}.{col}, which the SQL history does not",
-                    line=line,
-                )
-            for col in sorted(actual[table] - state[table]):
-                yield Violation(
-                    f"the SQL history has column {table}.{col}, which MODELS_STATE does not",
-                    line=line,
-                )
 
     @staticmethod
     def _line(ctx: Context) -> int:
@@ -115,11 +120,25 @@ class ModelsStateMismatchRule(Rule):
         return 1
 
 
+def _mismatches(state: dict[str, set[str]], schema: Schema) -> set[tuple[str, str, str]]:
+    out: set[tuple[str, str, str]] = set()
+    for table, columns in state.items():
+        if table == AERICH_TABLE:
+            continue
+        found = schema.tables.get(table)
+        if found is None:
+            out.add(("state-table", table, ""))
+            continue
+        out.update(("state-column", table, c) for c in columns - found.columns.keys())
+        out.update(("sql-column", table, c) for c in found.columns.keys() - columns)
+    return out
+
+
 def _previous_tables(ctx: Context) -> dict[str, set[str]]:
     previous = ctx.previous
     if previous is None or previous.models_state_raw is None:
         return {}
     try:
-        return described_tables(previous.models_state())
+        return tables_of(previous)
     except ModelsStateError:
         return {}

@@ -1,0 +1,298 @@
+"""Read sqlglot's expression trees into the plain facts of ``effects.py``.
+
+The only module (with ``sql.py`` beside it) that knows sqlglot's tree shapes.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sqlglot import exp
+
+from aerich_lint.effects import (
+    AddColumn,
+    AddConstraint,
+    ChangeColumn,
+    ColumnInfo,
+    ConstraintInfo,
+    CreateIndex,
+    CreateTable,
+    DeleteRows,
+    DropColumn,
+    DropConstraint,
+    DropIndex,
+    DropTable,
+    Effect,
+    InsertRows,
+    RenameColumn,
+    RenameTable,
+    Truncate,
+    UpdateRows,
+)
+from aerich_lint.model import Dialect
+
+
+def ident(node: Any) -> str:
+    """An identifier's name; unquoted names fold to lower case as aerich's do."""
+    if node is None:
+        return ""
+    if isinstance(node, exp.Identifier):
+        name = str(node.name)
+        return name if node.quoted else name.lower()
+    if isinstance(node, (exp.Column, exp.Table)):
+        return ident(node.this)
+    return str(node.name if hasattr(node, "name") else node).lower()
+
+
+def table_name(node: Any) -> str:
+    if isinstance(node, exp.Schema):
+        node = node.this
+    if not isinstance(node, exp.Table):
+        return ident(node)
+    name = ident(node.this)
+    schema = ident(node.args.get("db"))
+    return f"{schema}.{name}" if schema and schema != "public" else name
+
+
+def type_text(kind: Any) -> str:
+    return _generator().generate(kind, copy=False).upper() if kind is not None else ""
+
+
+@cache
+def _generator() -> Any:
+    """One shared generator: ``DataType.sql()`` would build a new one per call."""
+    from sqlglot.generator import Generator
+
+    return Generator()
+
+
+def column_info(col: exp.ColumnDef, dialect: Dialect) -> ColumnInfo:
+    kind = col.args.get("kind")
+    # sqlglot's own spelling, not the dialect's: SQLite would turn VARCHAR(200) into TEXT(200).
+    type_sql = type_text(kind)
+    not_null = primary_key = unique = False
+    default = comment = references = None
+    for constraint in col.args.get("constraints") or []:
+        c = constraint.args.get("kind")
+        if isinstance(c, exp.NotNullColumnConstraint):
+            not_null = not c.args.get("allow_null")
+        elif isinstance(c, exp.PrimaryKeyColumnConstraint):
+            primary_key = not_null = True
+        elif isinstance(c, exp.UniqueColumnConstraint):
+            unique = True
+        elif isinstance(c, exp.DefaultColumnConstraint):
+            default = c.this.sql(dialect=dialect.value) if c.this is not None else "NULL"
+        elif isinstance(c, exp.CommentColumnConstraint):
+            comment = c.this.sql(dialect=dialect.value) if c.this is not None else ""
+        elif isinstance(c, exp.Reference):
+            references = table_name(c.this)
+    if type_sql in {"SERIAL", "BIGSERIAL", "SMALLSERIAL"}:
+        not_null = True
+    return ColumnInfo(
+        ident(col.this), type_sql, not_null, default, primary_key, unique, comment, references
+    )
+
+
+def compute(e: exp.Expr, dialect: Dialect) -> list[Effect]:
+    """The facts of one parsed statement."""
+    if isinstance(e, exp.Create):
+        return _create(e, dialect)
+    if isinstance(e, exp.Drop):
+        return _drop(e)
+    if isinstance(e, exp.Alter) and str(e.args.get("kind") or "").upper() == "TABLE":
+        return _alter_table(e, dialect)
+    if isinstance(e, exp.TruncateTable):
+        return [Truncate(table_name(t)) for t in e.expressions]
+    if isinstance(e, exp.Delete):
+        return [DeleteRows(table_name(e.this), has_where=e.args.get("where") is not None)]
+    if isinstance(e, exp.Update):
+        return [UpdateRows(table_name(e.this), has_where=e.args.get("where") is not None)]
+    if isinstance(e, exp.Insert):
+        target = e.this
+        return [InsertRows(table_name(target.this if isinstance(target, exp.Schema) else target))]
+    return []
+
+
+def _create(e: exp.Create, dialect: Dialect) -> list[Effect]:
+    kind = str(e.args.get("kind") or "").upper()
+    if kind == "TABLE":
+        schema = e.this
+        items = schema.expressions if isinstance(schema, exp.Schema) else []
+        columns = tuple(column_info(c, dialect) for c in items if isinstance(c, exp.ColumnDef))
+        constraints = tuple(
+            c
+            for item in items
+            if not isinstance(item, exp.ColumnDef)
+            for c in [_constraint(item)]
+            if c is not None
+        )
+        return [CreateTable(table_name(schema), columns, bool(e.args.get("exists")), constraints)]
+    if kind == "INDEX":
+        index = e.this
+        table = index.args.get("table") if isinstance(index, exp.Index) else None
+        params = index.args.get("params") if isinstance(index, exp.Index) else None
+        cols = tuple(
+            ident(c.this if isinstance(c, exp.Ordered) else c)
+            for c in (params.args.get("columns") or [] if params is not None else [])
+        )
+        return [
+            CreateIndex(
+                table_name(table),
+                name=ident(index.this) if isinstance(index, exp.Index) else "",
+                unique=bool(e.args.get("unique")),
+                columns=cols,
+                concurrently=bool(e.args.get("concurrently")),
+                if_not_exists=bool(e.args.get("exists")),
+            )
+        ]
+    return []
+
+
+def _names(nodes: Any) -> tuple[str, ...]:
+    return tuple(
+        ident(n.this if isinstance(n, exp.Ordered) else n) for n in (nodes or []) if n is not None
+    )
+
+
+def _constraint(item: Any) -> ConstraintInfo | None:
+    """A table-level constraint or index of CREATE TABLE / ADD CONSTRAINT / ADD INDEX."""
+    name = ""
+    node = item
+    if isinstance(item, exp.Constraint):
+        name = ident(item.this)
+        node = item.expressions[0] if item.expressions else None
+    if isinstance(node, exp.ForeignKey):
+        ref = node.args.get("reference")
+        target = table_name(ref.this) if isinstance(ref, exp.Reference) else None
+        return ConstraintInfo(name, "FOREIGN KEY", _names(node.expressions), target)
+    if isinstance(node, exp.PrimaryKey):
+        return ConstraintInfo(name, "PRIMARY KEY", _names(node.expressions))
+    if isinstance(node, exp.UniqueColumnConstraint):
+        target = node.this
+        if isinstance(target, exp.Schema):  # MySQL: UNIQUE [KEY|INDEX] name (cols)
+            return ConstraintInfo(name or ident(target.this), "UNIQUE", _names(target.expressions))
+        return ConstraintInfo(name, "UNIQUE", ())
+    if isinstance(node, exp.IndexColumnConstraint):
+        return ConstraintInfo(ident(node.this), "INDEX", _names(node.expressions))
+    if isinstance(node, exp.CheckColumnConstraint):
+        return ConstraintInfo(name, "CHECK")
+    if node is None:
+        return None
+    return ConstraintInfo(name, type(node).__name__.upper())
+
+
+def _drop(e: exp.Drop) -> list[Effect]:
+    kind = str(e.args.get("kind") or "").upper()
+    targets = e.args.get("tables") or ([e.this] if e.this is not None else [])
+    if kind == "TABLE":
+        return [DropTable(table_name(t), if_exists=bool(e.args.get("exists"))) for t in targets]
+    if kind == "INDEX":
+        return [
+            DropIndex(
+                "",
+                name=ident(t),
+                concurrently=bool(e.args.get("concurrently")),
+                if_exists=bool(e.args.get("exists")),
+            )
+            for t in targets
+        ]
+    return []
+
+
+def _alter_table(e: exp.Alter, dialect: Dialect) -> list[Effect]:
+    table = table_name(e.this)
+    out: list[Effect] = []
+    for action in e.args.get("actions") or []:
+        if isinstance(action, exp.ColumnDef):
+            out.append(
+                AddColumn(
+                    table,
+                    column_info(action, dialect),
+                    if_not_exists=bool(action.args.get("exists")),
+                )
+            )
+        elif isinstance(action, exp.Drop):
+            kind = str(action.args.get("kind") or "").upper()
+            names = action.args.get("tables") or ([action.this] if action.this else [])
+            for name in names:
+                if kind == "COLUMN":
+                    out.append(DropColumn(table, ident(name), bool(action.args.get("exists"))))
+                elif kind in {"INDEX", "KEY"}:
+                    out.append(
+                        DropIndex(
+                            table, name=ident(name), if_exists=bool(action.args.get("exists"))
+                        )
+                    )
+                elif kind in {"CONSTRAINT", "FOREIGN KEY", "CHECK"}:
+                    out.append(
+                        DropConstraint(
+                            table,
+                            name=ident(name),
+                            kind=kind,
+                            if_exists=bool(action.args.get("exists")),
+                        )
+                    )
+        elif isinstance(action, exp.RenameColumn):
+            out.append(
+                RenameColumn(table, old=ident(action.this), new=ident(action.args.get("to")))
+            )
+        elif isinstance(action, exp.AlterRename):
+            out.append(RenameTable(table, new=table_name(action.this)))
+        elif isinstance(action, exp.ModifyColumn):
+            out.extend(_modify(table, action, dialect))
+        elif isinstance(action, exp.AlterColumn):
+            out.append(_alter_column(table, action, dialect))
+        elif isinstance(action, exp.AddConstraint):
+            out.extend(_add_constraint(table, action, bool(e.args.get("not_valid"))))
+        elif isinstance(action, exp.DropPrimaryKey):
+            out.append(DropConstraint(table, name="PRIMARY", kind="PRIMARY KEY"))
+    return out
+
+
+def _modify(table: str, action: exp.ModifyColumn, dialect: Dialect) -> list[Effect]:
+    definition = action.this
+    if not isinstance(definition, exp.ColumnDef):
+        return []
+    info = column_info(definition, dialect)
+    old = action.args.get("rename_from")
+    if old is not None and ident(old) != info.name:
+        return [RenameColumn(table, old=ident(old), new=info.name, definition=info)]
+    name = ident(old) if old is not None else info.name
+    return [ChangeColumn(table, column=name, definition=info, new_type=info.type)]
+
+
+def _alter_column(table: str, action: exp.AlterColumn, dialect: Dialect) -> ChangeColumn:
+    dtype = action.args.get("dtype")
+    allow_null = action.args.get("allow_null")
+    default = action.args.get("default")
+    return ChangeColumn(
+        table,
+        column=ident(action.this),
+        new_type=dtype.sql().upper() if dtype is not None else None,
+        set_not_null=None if allow_null is None else not allow_null,
+        default=default.sql(dialect=dialect.value) if default is not None else None,
+        drop_default=bool(action.args.get("drop")),
+    )
+
+
+def _add_constraint(table: str, action: exp.AddConstraint, not_valid: bool) -> list[Effect]:
+    out: list[Effect] = []
+    for item in action.expressions or [action.this]:
+        info = _constraint(item)
+        if info is None:
+            continue
+        if info.kind == "INDEX" or (info.kind == "UNIQUE" and not _is_named_constraint(item)):
+            # MySQL's ADD [UNIQUE] INDEX name (cols) creates an index, not a constraint
+            out.append(
+                CreateIndex(
+                    table, name=info.name, unique=info.kind == "UNIQUE", columns=info.columns
+                )
+            )
+        else:
+            out.append(AddConstraint(table, constraint=info, not_valid=not_valid))
+    return out
+
+
+def _is_named_constraint(item: Any) -> bool:
+    return isinstance(item, exp.Constraint)
