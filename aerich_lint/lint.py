@@ -334,7 +334,13 @@ def _finding(rule: Rule, violation: Violation, migration: Migration, policy: _Po
 
 @cache
 def _display_path(path: Path) -> Path:
+    """Relative to the working directory, as editors and CI logs link it."""
     try:
-        return Path(os.path.relpath(path.resolve(), Path.cwd().resolve()))
+        return Path(os.path.relpath(os.path.abspath(path), _cwd()))
     except ValueError:  # another drive on Windows
         return path
+
+
+@cache
+def _cwd() -> str:
+    return os.getcwd()
