@@ -37,7 +37,8 @@ from aerich_lint.model import (
     Suppression,
 )
 
-FORMAT = 2
+FORMAT = 3
+STATE_TABLES = "described_tables"  # Migration.memo key: MODELS_STATE's tables and columns
 ENV_DIR = "AERICH_LINT_CACHE_DIR"
 ENV_OFF = "AERICH_LINT_NO_CACHE"
 _EFFECT_TYPES: dict[str, type[Any]] = {
@@ -93,7 +94,8 @@ class AppCache:
         self.dialect = dialect
         self.entries: dict[str, Any] = {}
         self.used: dict[str, Any] = {}
-        self.dirty = False
+        self.fresh: dict[str, Migration] = {}  # parsed in this run, encoded at save()
+        self.fresh_if_derived: dict[str, Migration] = {}  # restored; re-saved if rules added
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if isinstance(data, dict) and data.get("format") == FORMAT:
@@ -114,17 +116,23 @@ class AppCache:
         except (KeyError, TypeError, ValueError):
             return False
         self.used[digest] = entry
+        if entry.get("state_tables") is None:
+            self.fresh_if_derived[digest] = migration
         return True
 
     def store(self, digest: str, migration: Migration) -> None:
-        entry = _encode(migration)
-        self.used[digest] = entry
-        if self.entries.get(digest) != entry:
-            self.dirty = True
+        self.fresh[digest] = migration
 
     def save(self) -> None:
-        """Keep the entries of the files seen in this run; atomic replace."""
-        if not self.dirty and self.used.keys() == self.entries.keys():
+        """Keep the entries of the files seen in this run; atomic replace. Called
+        after the rules ran, so what they derived from a file's content alone
+        (the tables its MODELS_STATE describes) is kept too."""
+        for digest, migration in self.fresh_if_derived.items():
+            if STATE_TABLES in migration.memo:
+                self.fresh[digest] = migration
+        for digest, migration in self.fresh.items():
+            self.used[digest] = _encode(migration)
+        if not self.fresh and self.used.keys() == self.entries.keys():
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -198,6 +206,11 @@ def _encode(m: Migration) -> dict[str, Any]:
         "load_error_line": m.load_error_line,
         "functions": {k: dataclasses.asdict(v) for k, v in m.functions.items()},
         "module_db_calls": [list(c) for c in m.module_db_calls],
+        "state_tables": {
+            table: sorted(columns) for table, columns in m.memo.get(STATE_TABLES, {}).items()
+        }
+        if STATE_TABLES in m.memo
+        else None,
         "sections": sections,
     }
 
@@ -220,6 +233,8 @@ def _restore(entry: dict[str, Any], m: Migration) -> None:
         for k, v in entry["functions"].items()
     }
     m.module_db_calls = [(int(a), str(b)) for a, b in entry["module_db_calls"]]
+    if entry.get("state_tables") is not None:
+        m.memo[STATE_TABLES] = {t: set(cols) for t, cols in entry["state_tables"].items()}
     m.sections = {}
     for name, data in entry["sections"].items():
         section = Section(

@@ -166,10 +166,10 @@ def run(options: Options) -> Result:
                     for stmt in section.statements:
                         effects(stmt, job.dialect)
                 job.cache.store(AppCache.digest(data), migration)
-        if job.cache is not None:
-            job.cache.save()
         result.files += sum(1 for m in job.migrations if m.report)
         result.findings.extend(_check_app(job, result.errors))
+        if job.cache is not None:
+            job.cache.save()
         result.apps.append(job.app)
     result.findings.sort(key=Finding.sort_key)
     return result

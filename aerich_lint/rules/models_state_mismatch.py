@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from aerich_lint.cache import STATE_TABLES
 from aerich_lint.history.schema import Schema
 from aerich_lint.load.models_state import ModelsStateError
 from aerich_lint.model import Migration, Severity
@@ -13,9 +14,9 @@ AERICH_TABLE = "aerich"
 
 def tables_of(migration: Migration) -> dict[str, set[str]]:
     """described_tables() of a migration's MODELS_STATE, computed once per file."""
-    if "described_tables" not in migration.memo:
-        migration.memo["described_tables"] = described_tables(migration.models_state())
-    found: dict[str, set[str]] = migration.memo["described_tables"]
+    if STATE_TABLES not in migration.memo:
+        migration.memo[STATE_TABLES] = described_tables(migration.models_state())
+    found: dict[str, set[str]] = migration.memo[STATE_TABLES]
     return found
 
 
