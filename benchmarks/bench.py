@@ -234,6 +234,12 @@ SCENARIOS: list[Scenario] = [
         ok_exit_codes=LINT_EXIT_CODES,
     ),
     Scenario(
+        name="warm-no-replay",
+        description="as whole-folder (warm), with the rules that need the replay ignored",
+        command=lambda ctx: _lint(ctx, "--ignore", HISTORY_RULES),
+        ok_exit_codes=LINT_EXIT_CODES,
+    ),
+    Scenario(
         name="one-file",
         description="aerich-lint <one migration in the middle>, warm cache (as pre-commit runs it)",
         command=lambda ctx: [str(ctx.aerich_lint), str(ctx.history.middle_file)],

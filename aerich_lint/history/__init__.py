@@ -49,9 +49,9 @@ def replay(migrations: list[Migration], dialect: Dialect) -> dict[int, Step]:
     known = Known(complete=bool(migrations) and migrations[0].version == 0)
     steps: dict[int, Step] = {}
     reliable = True
+    snapshot = schema.copy()  # the state after the previous migration
     for migration in migrations:
-        before = schema.copy()
-        step = Step(before=before, after=before, downgraded=None, reliable=reliable)
+        step = Step(before=snapshot, after=snapshot, downgraded=None, reliable=reliable)
         if migration.load_error is None:
             applier = Applier(schema, known)
             for stmt in migration.statements(UPGRADE):
@@ -59,10 +59,12 @@ def replay(migrations: list[Migration], dialect: Dialect) -> dict[int, Step]:
                     step.upgrade_problems.extend(
                         StatementProblem(stmt, p) for p in applier.apply(fact)
                     )
-            step.after = schema.copy()
+            if step.upgrade_problems or any(migration.statements(UPGRADE)):
+                snapshot = schema.copy()
+            step.after = snapshot
             down = migration.section(DOWNGRADE)
             if down.statements:
-                downgraded = schema.copy()
+                downgraded = snapshot.copy()
                 undo = Applier(downgraded, known)
                 for stmt in down.statements:
                     for fact in effects(stmt, dialect):
@@ -82,18 +84,22 @@ def replay(migrations: list[Migration], dialect: Dialect) -> dict[int, Step]:
 def differences(before: Schema, after: Schema, upgraded: Schema) -> list[str]:
     """How the schema after upgrade + downgrade differs from the one before, in words."""
     out: list[str] = []
-    for name in sorted(set(before.tables) - set(after.tables)):
-        how = (
-            "is dropped by the upgrade and never re-created by the downgrade"
-            if name not in upgraded.tables
-            else "is not restored by the downgrade"
-        )
-        out.append(f"table {name} {how}")
-    for name in sorted(set(after.tables) - set(before.tables)):
+    changed = []
+    for name, table in before.tables.items():
+        other = after.tables.get(name)
+        if other is None:
+            how = (
+                "is dropped by the upgrade and never re-created by the downgrade"
+                if name not in upgraded.tables
+                else "is not restored by the downgrade"
+            )
+            out.append(f"table {name} {how}")
+        elif other is not table:  # copy-on-write: the same object was never changed
+            changed.append(name)
+    for name in after.tables.keys() - before.tables.keys():
         out.append(f"table {name} created by the upgrade is left in place by the downgrade")
-    for name in sorted(set(before.tables) & set(after.tables)):
-        if before.tables[name] is after.tables[name]:
-            continue  # copy-on-write: the very same object was never changed
+    out.sort()
+    for name in sorted(changed):
         old, new = before.tables[name].columns, after.tables[name].columns
         for col in old.keys() - new.keys():
             out.append(f"column {name}.{col} is not restored by the downgrade")
@@ -113,14 +119,15 @@ def differences(before: Schema, after: Schema, upgraded: Schema) -> list[str]:
                     f"column {name}.{col} comes back with default {b.default or 'none'}, "
                     f"was {a.default or 'none'}"
                 )
-    for key in sorted(before.indexes.keys() - after.indexes.keys()):
-        ix = before.indexes[key]
-        if ix.table in after.tables:
-            out.append(f"index {ix.name} on {ix.table} is not re-created by the downgrade")
-    for key in sorted(after.indexes.keys() - before.indexes.keys()):
-        ix = after.indexes[key]
-        if ix.table in before.tables:
-            out.append(f"index {ix.name} on {ix.table} created by the upgrade is left in place")
+    if before.indexes is not after.indexes:
+        for key in sorted(before.indexes.keys() - after.indexes.keys()):
+            ix = before.indexes[key]
+            if ix.table in after.tables:
+                out.append(f"index {ix.name} on {ix.table} is not re-created by the downgrade")
+        for key in sorted(after.indexes.keys() - before.indexes.keys()):
+            ix = after.indexes[key]
+            if ix.table in before.tables:
+                out.append(f"index {ix.name} on {ix.table} created by the upgrade is left in place")
     return out
 
 
