@@ -115,57 +115,16 @@ def run(options: Options) -> Result:
     resolver = DialectResolver(options.dialect, timeout)
     use_cache = options.cache and not os.environ.get(ENV_OFF)
 
-    work: list[_AppWork] = []
     pending: list[Pending] = []
-    for source in found.apps:
-        excluded = source.project.lint.exclude
-        source.files = [
-            f for f in source.files if not matches_any(f, excluded, source.project.root)
-        ]
-        if not any(source.is_reported(f) for f in source.files):
-            continue
-        policy = policies[id(source.project)]
-        # History rules need every file of the app; otherwise only the reported ones.
-        needs_history = any(BY_NAME[name].needs_history for name in policy.enabled)
-        job = _AppWork(source, policy)
-        for path in source.files:
-            if needs_history or source.is_reported(path):
-                migration = new_migration(path, source.name)
-                migration.report = source.is_reported(path)
-                job.digests[id(migration)] = read_file(migration)
-                job.migrations.append(migration)
-        texts = [m.text for m in job.migrations if m.report][:20] + [
-            m.text for m in job.migrations[:1]
-        ]
-        choice = resolver.choose(source.project, source.name, texts)
-        job.app = App(source.name, source.folder, job.migrations, choice.dialect, choice.reason)
-        if use_cache:
-            root = cache_root(source.project.root, source.project.pyproject is not None)
-            job.cache = AppCache(root, source.folder, choice.dialect.value)
-        for migration in job.migrations:
-            data = job.digests[id(migration)]
-            if data is None:
-                continue  # unreadable: load_error is set
-            if job.cache is not None and job.cache.restore(AppCache.digest(data), migration):
-                continue
-            info = load_text(migration)
-            job.to_parse.append(migration)
-            if info is not None and info.needs_exec and migration.load_error is None:
-                pending.append((source, migration, info))
-        work.append(job)
+    work = [
+        job
+        for source in found.apps
+        if (job := _load_app(source, policies[id(source.project)], resolver, use_cache, pending))
+    ]
     execute_pending(pending, timeout, {str(j.source.folder): j.dialect.value for j in work})
     executed = {id(m) for _, m, _ in pending}
-
     for job in work:
-        for migration in job.to_parse:
-            if migration.load_error is None:
-                parse_migration(migration, job.dialect)
-            data = job.digests[id(migration)]
-            if job.cache is not None and data is not None and id(migration) not in executed:
-                for section in migration.sections.values():
-                    for stmt in section.statements:
-                        effects(stmt, job.dialect)
-                job.cache.store(AppCache.digest(data), migration)
+        _parse_app(job, executed)
         result.files += sum(1 for m in job.migrations if m.report)
         result.findings.extend(_check_app(job, result.errors))
         if job.cache is not None:
@@ -175,12 +134,68 @@ def run(options: Options) -> Result:
     return result
 
 
+def _load_app(
+    source: AppSource,
+    policy: _Policy,
+    resolver: DialectResolver,
+    use_cache: bool,
+    pending: list[Pending],
+) -> _AppWork | None:
+    """Read the app's files, choose its dialect, restore what the cache has and
+    load the rest (files to execute are added to ``pending``)."""
+    project = source.project
+    source.files = [
+        f for f in source.files if not matches_any(f, project.lint.exclude, project.root)
+    ]
+    if not any(source.is_reported(f) for f in source.files):
+        return None
+    # History rules need every file of the app; otherwise only the reported ones.
+    needs_history = any(BY_NAME[name].needs_history for name in policy.enabled)
+    job = _AppWork(source, policy)
+    for path in source.files:
+        if needs_history or source.is_reported(path):
+            migration = new_migration(path, source.name)
+            migration.report = source.is_reported(path)
+            data = read_file(migration)
+            job.digests[id(migration)] = AppCache.digest(data) if data is not None else None
+            job.migrations.append(migration)
+    reported = [m.text for m in job.migrations if m.report][:20]
+    choice = resolver.choose(project, source.name, reported + [m.text for m in job.migrations[:1]])
+    job.app = App(source.name, source.folder, job.migrations, choice.dialect, choice.reason)
+    if use_cache:
+        root = cache_root(project.root, project.pyproject is not None)
+        job.cache = AppCache(root, source.folder, choice.dialect.value)
+    for migration in job.migrations:
+        digest = job.digests[id(migration)]
+        if digest is None:
+            continue  # unreadable: load_error is set
+        if job.cache is not None and job.cache.restore(digest, migration):
+            continue
+        info = load_text(migration)
+        job.to_parse.append(migration)
+        if info is not None and info.needs_exec and migration.load_error is None:
+            pending.append((source, migration, info))
+    return job
+
+
+def _parse_app(job: _AppWork, executed: set[int]) -> None:
+    for migration in job.to_parse:
+        if migration.load_error is None:
+            parse_migration(migration, job.dialect)
+        digest = job.digests[id(migration)]
+        if job.cache is not None and digest is not None and id(migration) not in executed:
+            for section in migration.sections.values():
+                for stmt in section.statements:
+                    effects(stmt, job.dialect)  # computed now, so that they are cached
+            job.cache.store(digest, migration)
+
+
 @dataclass
 class _AppWork:
     source: AppSource
     policy: _Policy
     migrations: list[Migration] = field(default_factory=list)
-    digests: dict[int, bytes | None] = field(default_factory=dict)  # id(migration) -> bytes
+    digests: dict[int, str | None] = field(default_factory=dict)  # id(migration) -> sha256
     to_parse: list[Migration] = field(default_factory=list)
     cache: AppCache | None = None
     app: App = field(default_factory=lambda: App("", Path()))
