@@ -32,6 +32,15 @@ class DefaultGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
+def _targets(values: tuple[str, ...]) -> list[Any]:
+    from aerich_lint.targets import parse_target
+
+    try:
+        return [parse_target(v) for v in _csv(values)]
+    except ValueError as exc:
+        raise UsageError(f"--target-version: {exc}") from None
+
+
 def _csv(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
@@ -82,6 +91,12 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="pyproject.toml to read instead of the nearest one.",
 )
+@click.option(
+    "--target-version",
+    multiple=True,
+    help="Server the migrations run on, e.g. postgres:16, mysql:5.7, mariadb:10.6 [default: "
+    "postgres:13, mysql:8.0, mariadb:10.11].",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the parse cache.")
 @click.option(
     "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
@@ -96,6 +111,7 @@ def check(
     fail_on: str | None,
     exec_timeout: float | None,
     config_path: Path | None,
+    target_version: tuple[str, ...],
     no_cache: bool,
     color: bool | None,
 ) -> None:
@@ -114,6 +130,7 @@ def check(
         exec_timeout=exec_timeout,
         config=config_path,
         cache=not no_cache,
+        target_versions=_targets(target_version),
     )
     result = run(options)
     for warning in result.warnings:

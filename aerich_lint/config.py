@@ -13,6 +13,7 @@ from typing import Any
 
 from aerich_lint.errors import UsageError
 from aerich_lint.model import Dialect, Severity
+from aerich_lint.targets import Target, parse_target
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,6 +44,7 @@ class LintConfig:
     exclude: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exec_timeout: float = DEFAULT_EXEC_TIMEOUT
+    target_versions: list[Target] = field(default_factory=list)
 
 
 @dataclass
@@ -132,6 +134,7 @@ _KNOWN_KEYS = {
     "exclude",
     "per-file-ignores",
     "exec-timeout",
+    "target-version",
 }
 
 
@@ -166,6 +169,13 @@ def parse_lint_table(raw: dict[str, Any], path: Path) -> LintConfig:
     cfg.per_file_ignores = {
         str(k): _str_list(v, f"{where} per-file-ignores.{k}") for k, v in pfi.items()
     }
+    try:
+        cfg.target_versions = [
+            parse_target(t)
+            for t in _str_list(raw.get("target-version", []), f"{where} target-version")
+        ]
+    except ValueError as exc:
+        raise UsageError(f"{where}: {exc}") from None
     if "exec-timeout" in raw:
         value = raw["exec-timeout"]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:

@@ -137,6 +137,24 @@ class UpdateRows(RowChange):
 
 
 @dataclass(frozen=True)
+class AlterOptions(Effect):
+    """MySQL's ``ALGORITHM=...`` / ``LOCK=...`` clauses of one ALTER TABLE (upper case)."""
+
+    algorithm: str = ""
+    lock: str = ""
+
+
+@dataclass(frozen=True)
+class Setting(Effect):
+    """``SET name = value`` (PostgreSQL, MySQL) or ``PRAGMA name = value`` (SQLite);
+    ``table`` is empty."""
+
+    name: str = ""
+    value: str = ""
+    pragma: bool = False
+
+
+@dataclass(frozen=True)
 class InsertRows(Effect):
     pass
 

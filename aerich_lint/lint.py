@@ -39,6 +39,7 @@ from aerich_lint.model import (
 from aerich_lint.parse import parse_migration, parse_suppression
 from aerich_lint.rules import BY_NAME, RULES, Context, Rule, Violation, lookup, resolve
 from aerich_lint.rules.base import AppIndex
+from aerich_lint.targets import Target, target_for
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Options:
     exec_timeout: float | None = None
     config: Path | None = None
     cache: bool = True
+    target_versions: list[Target] = field(default_factory=list)
 
 
 @dataclass
@@ -119,7 +121,16 @@ def run(options: Options) -> Result:
     work = [
         job
         for source in found.apps
-        if (job := _load_app(source, policies[id(source.project)], resolver, use_cache, pending))
+        if (
+            job := _load_app(
+                source,
+                policies[id(source.project)],
+                resolver,
+                use_cache,
+                pending,
+                options.target_versions,
+            )
+        )
     ]
     execute_pending(pending, timeout, {str(j.source.folder): j.dialect.value for j in work})
     executed = {id(m) for _, m, _ in pending}
@@ -140,6 +151,7 @@ def _load_app(
     resolver: DialectResolver,
     use_cache: bool,
     pending: list[Pending],
+    target_versions: list[Target],
 ) -> _AppWork | None:
     """Read the app's files, choose its dialect, restore what the cache has and
     load the rest (files to execute are added to ``pending``)."""
@@ -151,7 +163,7 @@ def _load_app(
         return None
     # History rules need every file of the app; otherwise only the reported ones.
     needs_history = any(BY_NAME[name].needs_history for name in policy.enabled)
-    job = _AppWork(source, policy)
+    job = _AppWork(source, policy, target_versions=target_versions)
     for path in source.files:
         if needs_history or source.is_reported(path):
             migration = new_migration(path, source.name)
@@ -199,6 +211,12 @@ class _AppWork:
     to_parse: list[Migration] = field(default_factory=list)
     cache: AppCache | None = None
     app: App = field(default_factory=lambda: App("", Path()))
+    target_versions: list[Target] = field(default_factory=list)  # from the command line
+
+    @property
+    def target(self) -> Target:
+        configured = self.target_versions or self.source.project.lint.target_versions
+        return target_for(self.dialect, configured)
 
     @property
     def dialect(self) -> Dialect:
@@ -224,6 +242,7 @@ def _check_app(job: _AppWork, errors: list[str]) -> list[Finding]:
             history=steps.get(id(migration)),
             app=index,
             previous=migrations[position - 1] if position and needs_history else None,
+            target=job.target,
         )
         findings.extend(_check(ctx, job.policy, errors))
     return findings

@@ -13,6 +13,7 @@ from sqlglot import exp
 from aerich_lint.effects import (
     AddColumn,
     AddConstraint,
+    AlterOptions,
     ChangeColumn,
     ColumnInfo,
     ConstraintInfo,
@@ -27,6 +28,7 @@ from aerich_lint.effects import (
     InsertRows,
     RenameColumn,
     RenameTable,
+    Setting,
     Truncate,
     UpdateRows,
 )
@@ -111,7 +113,32 @@ def compute(e: exp.Expr, dialect: Dialect) -> list[Effect]:
     if isinstance(e, exp.Insert):
         target = e.this
         return [InsertRows(table_name(target.this if isinstance(target, exp.Schema) else target))]
+    if isinstance(e, exp.Set):
+        return [s for item in e.expressions if (s := _setting(item)) is not None]
+    if isinstance(e, exp.Pragma):
+        return [_pragma(e)]
     return []
+
+
+def _setting(item: Any) -> Setting | None:
+    node = item.this if isinstance(item, exp.SetItem) else item
+    if isinstance(node, exp.EQ):
+        name = node.this.sql().lower() if node.this is not None else ""
+        value = node.expression
+        text = value.name if isinstance(value, exp.Literal) else value.sql()
+        return Setting("", name=name, value=str(text))
+    return None
+
+
+def _pragma(e: exp.Pragma) -> Setting:
+    node = e.this
+    if isinstance(node, exp.EQ):
+        name, value = node.this.sql(), node.expression.sql()
+    elif isinstance(node, exp.Property):
+        name, value = str(node.name), node.args["value"].sql() if node.args.get("value") else ""
+    else:
+        name, value = (node.sql() if node is not None else ""), ""
+    return Setting("", name=name.lower(), value=value.strip("'\"").lower(), pragma=True)
 
 
 def _create(e: exp.Create, dialect: Dialect) -> list[Effect]:
@@ -203,6 +230,15 @@ def _drop(e: exp.Drop) -> list[Effect]:
 def _alter_table(e: exp.Alter, dialect: Dialect) -> list[Effect]:
     table = table_name(e.this)
     out: list[Effect] = []
+    options = {type(o).__name__: o.this.name.upper() for o in e.args.get("options") or [] if o.this}
+    if options:
+        out.append(
+            AlterOptions(
+                table,
+                algorithm=options.get("AlgorithmProperty", ""),
+                lock=options.get("LockProperty", ""),
+            )
+        )
     for action in e.args.get("actions") or []:
         if isinstance(action, exp.ColumnDef):
             out.append(

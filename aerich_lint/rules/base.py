@@ -31,6 +31,7 @@ from aerich_lint.model import (
     Severity,
     Statement,
 )
+from aerich_lint.targets import Target
 
 if TYPE_CHECKING:
     from aerich_lint.history import Step
@@ -76,6 +77,7 @@ class Context:
     history: Step | None = None  # this migration's place in the replayed history
     app: AppIndex = field(default_factory=lambda: AppIndex([]))  # the app folder's files
     previous: Migration | None = None  # the migration before this one, loaded
+    target: Target = field(default_factory=lambda: Target("postgres", (13,)))
     _created: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
 
     def statements(self, section: str) -> list[Statement]:
@@ -109,6 +111,16 @@ class Context:
             return True
         first = self._first_created(section).get(key)
         return first is not None and first < stmt.index
+
+    def existing_table(self, section: str, stmt: Statement, table: str) -> bool:
+        """Did the table exist, with its rows, before this migration? From the
+        replayed history when there is one; otherwise: not created earlier in
+        this migration (so it is assumed to be live)."""
+        if self.is_new(section, stmt, "table", table):
+            return False
+        if self.history is not None and self.history.reliable:
+            return table in self.history.before.tables
+        return True
 
     def _first_created(self, section: str) -> dict[tuple[str, str], int]:
         """Index of the first statement of a section creating each object."""

@@ -1,0 +1,58 @@
+"""Which server version the migrations will run on: version-dependent rules ask.
+
+``target-version = "postgres:16"`` in ``[tool.aerich-lint]`` (or a list, one per
+engine), ``--target-version mariadb:10.6`` on the command line. MySQL-dialect apps
+run on MySQL unless a MariaDB target is given.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from aerich_lint.model import Dialect
+
+ENGINES = ("postgres", "mysql", "mariadb", "sqlite")
+DEFAULTS: dict[str, tuple[int, ...]] = {
+    "postgres": (13,),
+    "mysql": (8, 0),
+    "mariadb": (10, 11),
+    "sqlite": (3, 35),
+}
+_SPEC = re.compile(r"^(?P<engine>[a-z]+)\s*[:@ ]\s*(?P<version>\d+(?:\.\d+){0,2})$")
+
+
+@dataclass(frozen=True)
+class Target:
+    engine: str  # postgres, mysql, mariadb, sqlite
+    version: tuple[int, ...]
+
+    def at_least(self, *version: int) -> bool:
+        return self.version >= version
+
+    def __str__(self) -> str:
+        return f"{self.engine} {'.'.join(map(str, self.version))}"
+
+
+def parse_target(spec: str) -> Target:
+    """``postgres:16``, ``mysql:5.7``, ``mariadb:10.5.2``; raises ValueError."""
+    match = _SPEC.match(spec.strip().lower())
+    if match is None or match.group("engine") not in {*ENGINES, "postgresql", "pg"}:
+        raise ValueError(
+            f"invalid target version {spec!r} (expected ENGINE:VERSION, ENGINE one of "
+            f"{', '.join(ENGINES)}, e.g. postgres:16)"
+        )
+    engine = {"postgresql": "postgres", "pg": "postgres"}.get(
+        match.group("engine"), match.group("engine")
+    )
+    return Target(engine, tuple(int(p) for p in match.group("version").split(".")))
+
+
+def target_for(dialect: Dialect, configured: list[Target]) -> Target:
+    by_engine = {t.engine: t for t in configured}
+    if dialect == Dialect.MYSQL:
+        if "mariadb" in by_engine:
+            return by_engine["mariadb"]
+        return by_engine.get("mysql", Target("mysql", DEFAULTS["mysql"]))
+    engine = dialect.value
+    return by_engine.get(engine, Target(engine, DEFAULTS[engine]))
