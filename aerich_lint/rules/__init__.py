@@ -55,6 +55,8 @@ RULES: tuple[Rule, ...] = (
     OldFormatRule(),
     DataMigrationRule(),
     PythonHazardRule(),
+    # --- PostgreSQL online-safety rules (issue 4, AL301-AL319) ---
+    # --- MySQL / SQLite / all-dialect online-safety rules (issue 4, AL320-AL339) ---
 )
 
 BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
