@@ -121,7 +121,7 @@ def test_columns_point_at_the_statement(dialect: str) -> None:
 
 def test_project_root_uses_aerich_location_and_every_app() -> None:
     result = lint(AERICH / "postgres", dialect=None)
-    assert sorted(a.name for a in result.apps) == ["clean", "models"]
+    assert sorted(a.name for a in result.apps) == ["clean", "models", "online"]
     assert all("settings.TORTOISE_ORM" in a.dialect_reason for a in result.apps)
 
 
