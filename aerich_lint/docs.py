@@ -17,9 +17,10 @@ def _dialects(rule: Rule) -> str:
 
 
 def rules_text() -> str:
-    lines = [f"{'CODE':<7}{'RULE':<22}{'SEVERITY':<10}SUMMARY"]
+    width = max(len(r.name) for r in RULES) + 2
+    lines = [f"{'CODE':<7}{'RULE':<{width}}{'SEVERITY':<10}SUMMARY"]
     for r in RULES:
-        lines.append(f"{r.code:<7}{r.name:<22}{r.severity.label:<10}{r.summary}")
+        lines.append(f"{r.code:<7}{r.name:<{width}}{r.severity.label:<10}{r.summary}")
     return "\n".join(lines) + "\n"
 
 

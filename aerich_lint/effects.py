@@ -22,6 +22,8 @@ class ColumnInfo:
     unique: bool = False
     comment: str | None = None
     references: str | None = None  # table named by an inline REFERENCES
+    # the database fills it itself: SERIAL, AUTO_INCREMENT, GENERATED ... AS IDENTITY / AS (expr)
+    generated: bool = False
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class ConstraintInfo:
     kind: str  # PRIMARY KEY, UNIQUE, FOREIGN KEY, CHECK, INDEX
     columns: tuple[str, ...] = ()
     references: str | None = None
+    # CHECK (col IS NOT NULL [AND ...]): the columns it proves NOT NULL (PostgreSQL 12+
+    # then skips SET NOT NULL's scan once the constraint is validated)
+    not_null_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,44 @@ class Setting(Effect):
 @dataclass(frozen=True)
 class InsertRows(Effect):
     pass
+
+
+@dataclass(frozen=True)
+class TableCommand(Effect):
+    """An ALTER TABLE (or LOCK TABLE) form sqlglot keeps opaque, by its known command
+    name (``parse/commands.py``): VALIDATE CONSTRAINT, ADD CONSTRAINT USING INDEX,
+    ENABLE/DISABLE TRIGGER, RENAME CONSTRAINT, ROW LEVEL SECURITY, ALTER TABLE OWNER,
+    LOCK TABLE."""
+
+    command: str = ""
+    name: str = ""  # the constraint it validates, adds or renames ("" if none)
+    kind: str = ""  # ADD CONSTRAINT ... USING INDEX: UNIQUE or PRIMARY KEY
+    index: str = ""  # ADD CONSTRAINT ... USING INDEX: the index that becomes the constraint
+
+
+@dataclass(frozen=True)
+class CreateDatabase(Effect):
+    """``CREATE DATABASE`` (``table`` is empty)."""
+
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class DropDatabase(Effect):
+    """``DROP DATABASE`` (``table`` is empty)."""
+
+    name: str = ""
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
+class Ddl(Effect):
+    """The statement defines schema (CREATE, ALTER, DROP, TRUNCATE, COMMENT ... ; also the
+    ones sqlglot keeps opaque), whatever else is known about it. Emitted besides the
+    specific facts; MySQL commits implicitly around each one. ``table`` when known."""
+
+    verb: str = ""  # e.g. ALTER TABLE, CREATE INDEX, DROP VIEW, TRUNCATE TABLE, ALTER
+    temporary: bool = False  # CREATE/DROP TEMPORARY TABLE: MySQL does not commit for it
 
 
 def effects(stmt: Statement, dialect: Dialect) -> list[Effect]:

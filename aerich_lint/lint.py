@@ -243,6 +243,7 @@ def _check_app(job: _AppWork, errors: list[str]) -> list[Finding]:
             app=index,
             previous=migrations[position - 1] if position and needs_history else None,
             target=job.target,
+            enabled=frozenset(job.policy.enabled),
         )
         findings.extend(_check(ctx, job.policy, errors))
     return findings

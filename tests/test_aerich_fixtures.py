@@ -42,6 +42,7 @@ def test_hazardous_history(dialect: str) -> None:
         find(folder, "rename_yes"),
         find(folder, "rename_no"),
     )
+    add_fields = find(folder, "add_fields")
     drop_field, drop_model, rename_table = (
         find(folder, "drop_field"),
         find(folder, "drop_model"),
@@ -77,16 +78,45 @@ def test_hazardous_history(dialect: str) -> None:
             line_of(drop_model, f"DROP TABLE IF EXISTS {t('category')}"),
         ),
         ("rename-table", rename_table.name, "upgrade", line_of(rename_table, f"{t('tag')} RENAME")),
-        # the history replay (issue 3): aerich's own downgrades that fail or do not restore
-        ("downgrade-mismatch", rename_no.name, "downgrade",
-         line_of(rename_no, f"ADD {t('name')} VARCHAR(200) NOT NULL", after="def downgrade")),
-        ("downgrade-mismatch", drop_field.name, "downgrade",
-         line_of(drop_field, f"ADD {t('nickname')} VARCHAR(50) NOT NULL", after="def downgrade")),
+        # the history replay (issue 3): aerich's own downgrade that fails
         ("downgrade-broken", drop_model.name, "downgrade", line_of(drop_model, "FOREIGN KEY", after="def downgrade")),
         # aerich records the m2m table as product_label after the rename but writes no SQL for it
         ("models-state-mismatch", rename_table.name, "file", line_of(rename_table, "MODELS_STATE")),
         ("models-state-mismatch", rename_table.name, "file", line_of(rename_table, "MODELS_STATE")),
+        # issue 4: NOT NULL columns without a default added to tables with rows, in upgrades
+        # and in aerich's downgrades (downgrade-mismatch defers these to add-required-column)
+        ("add-required-column", add_fields.name, "upgrade", line_of(add_fields, f"ADD {t('nickname')}")),
+        ("add-required-column", rename_no.name, "upgrade", line_of(rename_no, f"ADD {t('title')}")),
+        ("add-required-column", rename_no.name, "downgrade",
+         line_of(rename_no, f"ADD {t('name')} VARCHAR(200) NOT NULL", after="def downgrade")),
+        ("add-required-column", drop_field.name, "downgrade",
+         line_of(drop_field, f"ADD {t('nickname')} VARCHAR(50) NOT NULL", after="def downgrade")),
+        ("add-required-column", drop_model.name, "downgrade",
+         line_of(drop_model, f"ADD {t('category_id')}", after="def downgrade")),
     ]
+    if dialect in ("postgres", "mysql"):
+        type_change = find(folder, "type_change")
+        expected += [
+            ("column-type-change", type_change.name, "upgrade", line_of(type_change, t("sku"))),
+            ("column-type-change", type_change.name, "upgrade", line_of(type_change, t("stock"))),
+        ]
+    if dialect == "postgres":
+        add_index = find(folder, "add_index")
+        expected += [
+            ("add-unique", add_index.name, "upgrade", line_of(add_index, "CREATE UNIQUE INDEX")),
+            ("non-concurrent-index", add_index.name, "upgrade", line_of(add_index, "CREATE UNIQUE INDEX")),
+            ("non-concurrent-index", add_index.name, "upgrade", line_of(add_index, '("sku", "stock")')),
+            ("non-concurrent-index", add_index.name, "upgrade", line_of(add_index, '("title")')),
+        ]
+    if dialect == "mysql":  # each DDL commits by itself: the second of each file is reported
+        for step in ("add_fields", "rename_no", "drop_field", "drop_model", "add_index"):
+            path = find(folder, step)
+            expected.append(("implicit-commit", path.name, "upgrade", line_of(path, "ALTER TABLE", after="def upgrade") + 1))
+    if dialect == "sqlite":  # aerich writes MySQL's ALTER syntax for the dropped FK
+        expected += [
+            ("sqlite-unsupported-alter", drop_model.name, "upgrade", line_of(drop_model, "DROP FOREIGN KEY")),
+            ("sqlite-unsupported-alter", drop_model.name, "downgrade", line_of(drop_model, "ADD CONSTRAINT")),
+        ]
     assert sorted(summary(result.findings)) == sorted(expected)
     severities = {f.rule: f.severity.label for f in result.findings}
     assert severities["missing-downgrade"] == "info"  # aerich's init never has a downgrade
@@ -143,14 +173,18 @@ def test_dialect_inferred_without_config(tmp_path: Path) -> None:
 
 
 def test_mysql_before_8_renames_with_change() -> None:
-    """aerich for MySQL 5.7 writes `CHANGE name full_name VARCHAR(100)`: a rename."""
+    """aerich for MySQL 5.7 writes `CHANGE name full_name VARCHAR(100)`: a rename, which
+    also restates the column without its NOT NULL."""
     folder = AERICH / "mysql57" / "migrations" / "models"
     rename_yes = find(folder, "rename_yes")
     result = lint(rename_yes, dialect=None, only=None)
-    assert summary(result.findings) == [
-        ("rename-column", rename_yes.name, "upgrade", line_of(rename_yes, "CHANGE name full_name")),
-        # ... and both CHANGEs restate the column without its NOT NULL
+    change = line_of(rename_yes, "CHANGE name full_name")
+    assert sorted(summary(result.findings)) == sorted([
+        ("rename-column", rename_yes.name, "upgrade", change),
+        ("change-loses-attributes", rename_yes.name, "upgrade", change),
         ("downgrade-mismatch", rename_yes.name, "downgrade", line_of(rename_yes, "async def downgrade")),
-    ]
-    assert result.findings[0].message.startswith("renames column customer.name to full_name")
-    assert result.findings[1].message == "column customer.name comes back nullable, was NOT NULL"
+    ])
+    messages = {f.rule: f.message for f in result.findings}
+    assert messages["rename-column"].startswith("renames column customer.name to full_name")
+    assert messages["downgrade-mismatch"] == "column customer.name comes back nullable, was NOT NULL"
+    assert "NOT NULL" in messages["change-loses-attributes"]

@@ -20,7 +20,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the postgres fixture project, with its cache in the project."""
     monkeypatch.delenv("AERICH_LINT_CACHE_DIR")
     root = tmp_path / "project"
-    shutil.copytree(AERICH / "postgres", root)
+    shutil.copytree(AERICH / "postgres", root, ignore=shutil.ignore_patterns(".aerich_lint_cache"))
     return root
 
 

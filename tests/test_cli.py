@@ -28,7 +28,7 @@ def test_text_output_is_ruff_like(tmp_path: Path) -> None:
         in lines
     )
     assert "app models: postgres (from the postgres connection in settings.TORTOISE_ORM)" in lines
-    assert lines[-1] == "Found 14 problems (7 errors, 6 warnings, 1 info) in 10 migrations."
+    assert lines[-1] == "Found 23 problems (13 errors, 9 warnings, 1 info) in 10 migrations."
 
 
 def test_json_output_fields(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_json_output_fields(tmp_path: Path) -> None:
         "fix": "back the data up and drop the table in a later, separate migration",
     }
     assert drop["path"].startswith("tests/fixtures/aerich/postgres/migrations/models/5_")
-    assert doc["summary"]["error"] == 7 and doc["summary"]["failed"] is True
+    assert doc["summary"]["error"] == 13 and doc["summary"]["failed"] is True
 
 
 def test_clean_run_exits_0(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_check_subcommand_and_fail_on(tmp_path: Path) -> None:
 def test_rules_and_explain() -> None:
     listing = cli("rules").stdout
     assert (
-        "AL102  drop-column           error     A column that already exists is dropped" in listing
+        "AL102  drop-column                   error     A column that already exists is dropped" in listing
     )
     text = cli("explain", "probable-rename").stdout
     for heading in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
@@ -123,6 +123,7 @@ def test_single_files_report_only_themselves_with_folder_context(tmp_path: Path)
         (drop_model.name, "drop-table", "error"),
         # the whole history is replayed for context: its downgrade is known to be broken
         (drop_model.name, "downgrade-broken", "error"),
+        (drop_model.name, "add-required-column", "error"),  # its downgrade re-adds category_id
     }
 
 

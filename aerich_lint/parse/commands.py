@@ -55,11 +55,20 @@ KNOWN_COMMANDS: tuple[KnownCommand, ...] = (
     KnownCommand("LOCK TABLE", ("LOCK",), dialects=PG | MY),
     KnownCommand("RESET", ("RESET",), dialects=PG),
     KnownCommand("VACUUM", ("VACUUM",), dialects=PG | LITE),
+    # PostgreSQL refuses these two inside a transaction block (concurrently-in-transaction)
+    KnownCommand("REINDEX CONCURRENTLY", ("REINDEX",), ("CONCURRENTLY",), PG),
+    KnownCommand("REINDEX SCHEMA/DATABASE/SYSTEM", ("REINDEX", "SCHEMA"), dialects=PG),
+    KnownCommand("REINDEX SCHEMA/DATABASE/SYSTEM", ("REINDEX", "DATABASE"), dialects=PG),
+    KnownCommand("REINDEX SCHEMA/DATABASE/SYSTEM", ("REINDEX", "SYSTEM"), dialects=PG),
     KnownCommand("REINDEX", ("REINDEX",), dialects=PG | LITE),
     KnownCommand("CLUSTER", ("CLUSTER",), dialects=PG),
     KnownCommand("RENAME TABLE", ("RENAME", "TABLE"), dialects=MY),
     KnownCommand("OPTIMIZE TABLE", ("OPTIMIZE", "TABLE"), dialects=MY),
     KnownCommand("CONVERT TO CHARACTER SET", ("ALTER", "TABLE"), ("CONVERT", "TO"), MY),
+    # MySQL's column redefinitions, which SQLite does not have: named so that
+    # sqlite-unsupported-alter can report them as the errors they are
+    KnownCommand("ALTER TABLE MODIFY", ("ALTER", "TABLE"), ("MODIFY",), LITE),
+    KnownCommand("ALTER TABLE CHANGE", ("ALTER", "TABLE"), ("CHANGE",), LITE),
     KnownCommand("CREATE INDEX", ("CREATE", "INDEX"), dialects=MY),
     KnownCommand("CREATE INDEX", ("CREATE", "UNIQUE", "INDEX"), dialects=MY),
     KnownCommand("CREATE INDEX", ("CREATE", "FULLTEXT", "INDEX"), dialects=MY),

@@ -17,11 +17,14 @@ from aerich_lint.effects import (
     ChangeColumn,
     ColumnInfo,
     ConstraintInfo,
+    CreateDatabase,
     CreateIndex,
     CreateTable,
+    Ddl,
     DeleteRows,
     DropColumn,
     DropConstraint,
+    DropDatabase,
     DropIndex,
     DropTable,
     Effect,
@@ -29,6 +32,7 @@ from aerich_lint.effects import (
     RenameColumn,
     RenameTable,
     Setting,
+    TableCommand,
     Truncate,
     UpdateRows,
 )
@@ -73,7 +77,7 @@ def column_info(col: exp.ColumnDef, dialect: Dialect) -> ColumnInfo:
     kind = col.args.get("kind")
     # sqlglot's own spelling, not the dialect's: SQLite would turn VARCHAR(200) into TEXT(200).
     type_sql = type_text(kind)
-    not_null = primary_key = unique = False
+    not_null = primary_key = unique = generated = False
     default = comment = references = None
     for constraint in col.args.get("constraints") or []:
         c = constraint.args.get("kind")
@@ -89,15 +93,67 @@ def column_info(col: exp.ColumnDef, dialect: Dialect) -> ColumnInfo:
             comment = c.this.sql(dialect=dialect.value) if c.this is not None else ""
         elif isinstance(c, exp.Reference):
             references = table_name(c.this)
+        elif isinstance(c, _GENERATED):
+            generated = True
     if type_sql in {"SERIAL", "BIGSERIAL", "SMALLSERIAL"}:
-        not_null = True
+        not_null = generated = True
     return ColumnInfo(
-        ident(col.this), type_sql, not_null, default, primary_key, unique, comment, references
+        ident(col.this),
+        type_sql,
+        not_null,
+        default,
+        primary_key,
+        unique,
+        comment,
+        references,
+        generated=generated,
     )
 
 
+# Column constraints whose column the database fills itself.
+_GENERATED = (
+    exp.AutoIncrementColumnConstraint,
+    exp.ComputedColumnConstraint,
+    exp.GeneratedAsIdentityColumnConstraint,
+    exp.GeneratedAsRowColumnConstraint,
+)
+
+
 def compute(e: exp.Expr, dialect: Dialect) -> list[Effect]:
-    """The facts of one parsed statement."""
+    """The facts of one parsed statement (and a ``Ddl`` fact for a schema statement)."""
+    out = _compute(e, dialect)
+    ddl = _ddl(e)
+    return [*out, ddl] if ddl is not None else out
+
+
+# Opaque statements (sqlglot Commands) that define schema, by their first word.
+_DDL_WORDS = frozenset({"ALTER", "CREATE", "DROP", "RENAME", "TRUNCATE", "COMMENT"})
+
+
+def _ddl(e: exp.Expr) -> Ddl | None:
+    if isinstance(e, (exp.Create, exp.Drop, exp.Alter)):
+        kind = str(e.args.get("kind") or "").upper()
+        verb = f"{type(e).__name__.upper()} {kind}".strip()
+        properties = e.args.get("properties")
+        temporary = bool(e.args.get("temporary")) or any(
+            isinstance(p, exp.TemporaryProperty)
+            for p in (properties.expressions if properties is not None else [])
+        )
+        target = e.this
+        if isinstance(e, exp.Drop) and e.args.get("tables"):
+            target = e.args["tables"][0]
+        table = table_name(target) if kind == "TABLE" and target is not None else ""
+        return Ddl(table, verb=verb, temporary=temporary)
+    if isinstance(e, exp.TruncateTable):
+        return Ddl(table_name(e.expressions[0]) if e.expressions else "", verb="TRUNCATE TABLE")
+    if isinstance(e, exp.Comment):
+        return Ddl("", verb="COMMENT")
+    if isinstance(e, exp.Command) and str(e.this).upper() in _DDL_WORDS:
+        return Ddl("", verb=str(e.this).upper())
+    return None
+
+
+def _compute(e: exp.Expr, dialect: Dialect) -> list[Effect]:
     if isinstance(e, exp.Create):
         return _create(e, dialect)
     if isinstance(e, exp.Drop):
@@ -117,6 +173,8 @@ def compute(e: exp.Expr, dialect: Dialect) -> list[Effect]:
         return [s for item in e.expressions if (s := _setting(item)) is not None]
     if isinstance(e, exp.Pragma):
         return [_pragma(e)]
+    if isinstance(e, exp.Command):
+        return _command(e, dialect)
     return []
 
 
@@ -155,6 +213,8 @@ def _create(e: exp.Create, dialect: Dialect) -> list[Effect]:
             if c is not None
         )
         return [CreateTable(table_name(schema), columns, bool(e.args.get("exists")), constraints)]
+    if kind == "DATABASE":
+        return [CreateDatabase("", name=table_name(e.this))]
     if kind == "INDEX":
         index = e.this
         table = index.args.get("table") if isinstance(index, exp.Index) else None
@@ -203,7 +263,7 @@ def _constraint(item: Any) -> ConstraintInfo | None:
     if isinstance(node, exp.IndexColumnConstraint):
         return ConstraintInfo(ident(node.this), "INDEX", _names(node.expressions))
     if isinstance(node, exp.CheckColumnConstraint):
-        return ConstraintInfo(name, "CHECK")
+        return ConstraintInfo(name, "CHECK", not_null_columns=_not_null_columns(node.this))
     if node is None:
         return None
     return ConstraintInfo(name, type(node).__name__.upper())
@@ -214,6 +274,8 @@ def _drop(e: exp.Drop) -> list[Effect]:
     targets = e.args.get("tables") or ([e.this] if e.this is not None else [])
     if kind == "TABLE":
         return [DropTable(table_name(t), if_exists=bool(e.args.get("exists"))) for t in targets]
+    if kind == "DATABASE":
+        return [DropDatabase("", table_name(t), bool(e.args.get("exists"))) for t in targets]
     if kind == "INDEX":
         return [
             DropIndex(
@@ -280,10 +342,19 @@ def _alter_table(e: exp.Alter, dialect: Dialect) -> list[Effect]:
         elif isinstance(action, exp.AlterColumn):
             out.append(_alter_column(table, action, dialect))
         elif isinstance(action, exp.AddConstraint):
-            out.extend(_add_constraint(table, action, bool(e.args.get("not_valid"))))
-        elif isinstance(action, exp.DropPrimaryKey):
+            out.extend(_add_constraint(table, action, bool(e.args.get("not_valid")), dialect))
+        elif isinstance(action, exp.DropPrimaryKey) or _is_drop_primary_key(action):
             out.append(DropConstraint(table, name="PRIMARY", kind="PRIMARY KEY"))
     return out
+
+
+def _is_drop_primary_key(action: Any) -> bool:
+    """SQLite's parser keeps ``DROP PRIMARY KEY`` as an opaque action."""
+    return (
+        isinstance(action, exp.Command)
+        and str(action.this).upper() == "DROP"
+        and str(action.expression or "").upper().split() == ["PRIMARY", "KEY"]
+    )
 
 
 def _modify(table: str, action: exp.ModifyColumn, dialect: Dialect) -> list[Effect]:
@@ -308,18 +379,24 @@ def _alter_column(table: str, action: exp.AlterColumn, dialect: Dialect) -> Chan
         new_type=dtype.sql().upper() if dtype is not None else None,
         set_not_null=None if allow_null is None else not allow_null,
         default=default.sql(dialect=dialect.value) if default is not None else None,
-        drop_default=bool(action.args.get("drop")),
+        # ALTER COLUMN ... DROP NOT NULL also carries `drop`: only a bare DROP drops the default
+        drop_default=bool(action.args.get("drop")) and allow_null is None,
     )
 
 
-def _add_constraint(table: str, action: exp.AddConstraint, not_valid: bool) -> list[Effect]:
+def _add_constraint(
+    table: str, action: exp.AddConstraint, not_valid: bool, dialect: Dialect
+) -> list[Effect]:
     out: list[Effect] = []
     for item in action.expressions or [action.this]:
         info = _constraint(item)
         if info is None:
             continue
-        if info.kind == "INDEX" or (info.kind == "UNIQUE" and not _is_named_constraint(item)):
+        if info.kind == "INDEX" or (
+            info.kind == "UNIQUE" and dialect == Dialect.MYSQL and not _is_named_constraint(item)
+        ):
             # MySQL's ADD [UNIQUE] INDEX name (cols) creates an index, not a constraint
+            # (PostgreSQL's ADD UNIQUE (cols) is a constraint, named by the database)
             out.append(
                 CreateIndex(
                     table, name=info.name, unique=info.kind == "UNIQUE", columns=info.columns
@@ -332,3 +409,100 @@ def _add_constraint(table: str, action: exp.AddConstraint, not_valid: bool) -> l
 
 def _is_named_constraint(item: Any) -> bool:
     return isinstance(item, exp.Constraint)
+
+
+def _not_null_columns(check: Any) -> tuple[str, ...]:
+    """The columns a CHECK expression proves NOT NULL: its top-level ``col IS NOT
+    NULL`` conjuncts."""
+    while isinstance(check, exp.Paren):
+        check = check.this
+    if isinstance(check, exp.And):
+        return _not_null_columns(check.this) + _not_null_columns(check.expression)
+    negated = isinstance(check, exp.Not)
+    if negated:
+        check = check.this
+        while isinstance(check, exp.Paren):
+            check = check.this
+    if (
+        isinstance(check, exp.Is)
+        and isinstance(check.expression, exp.Null)
+        and isinstance(check.this, exp.Column)
+        and negated != bool(check.args.get("negate"))
+    ):
+        return (ident(check.this),)
+    return ()
+
+
+# Opaque statements whose table (and constraint) are worth a fact: see TableCommand.
+_TABLE_COMMANDS = frozenset(
+    {
+        "VALIDATE CONSTRAINT",
+        "ADD CONSTRAINT USING INDEX",
+        "ENABLE/DISABLE TRIGGER",
+        "RENAME CONSTRAINT",
+        "ROW LEVEL SECURITY",
+        "ALTER TABLE OWNER",
+        "LOCK TABLE",
+    }
+)
+
+
+def _command(e: exp.Command, dialect: Dialect) -> list[Effect]:
+    """Facts of the statements sqlglot keeps as an opaque Command: re-tokenized, and
+    named as ``parse/commands.py`` names them."""
+    from sqlglot.errors import TokenError
+    from sqlglot.tokens import TokenType
+
+    from aerich_lint.parse.commands import known_command, words
+
+    if str(e.this).upper() not in {"ALTER", "LOCK"}:
+        return []  # every command of _TABLE_COMMANDS starts with one of these
+    rest = e.expression
+    rest_text = rest.name if isinstance(rest, exp.Literal) else str(rest or "")
+    try:
+        # separately: after a command keyword the tokenizer keeps the rest as one string
+        tokens = _tokenizer(dialect).tokenize(str(e.this))[:1]
+        tokens += _tokenizer(dialect).tokenize(rest_text)
+    except (TokenError, ValueError, TypeError, RecursionError):
+        return []
+    name = known_command(tokens, dialect)
+    if name not in _TABLE_COMMANDS:
+        return []
+    ws = words(tokens)
+    i = 1
+    while i < len(ws) and ws[i] in {"TABLE", "TABLES", "IF", "EXISTS", "ONLY"}:
+        i += 1
+    parts: list[str] = []
+    while i < len(tokens):
+        tok = tokens[i]
+        parts.append(tok.text if tok.token_type == TokenType.IDENTIFIER else tok.text.lower())
+        if i + 1 < len(tokens) and tokens[i + 1].token_type == TokenType.DOT:
+            i += 2
+            continue
+        break
+    if not parts:
+        return []
+    table = parts[-1]
+    if len(parts) > 1 and parts[-2] != "public":
+        table = f"{parts[-2]}.{table}"
+
+    def after(word: str) -> str:
+        j = ws.index(word, i) + 1 if word in ws[i:] else len(tokens)
+        if j >= len(tokens):
+            return ""
+        tok = tokens[j]
+        return str(tok.text if tok.token_type == TokenType.IDENTIFIER else tok.text.lower())
+
+    if name == "ADD CONSTRAINT USING INDEX":
+        kind = "PRIMARY KEY" if any(w.startswith("PRIMARY") for w in ws) else "UNIQUE"
+        return [TableCommand(table, name, after("CONSTRAINT"), kind, after("INDEX"))]
+    if name in {"VALIDATE CONSTRAINT", "RENAME CONSTRAINT"}:
+        return [TableCommand(table, name, after("CONSTRAINT"))]
+    return [TableCommand(table, name)]
+
+
+@cache
+def _tokenizer(dialect: Dialect) -> Any:
+    from sqlglot.dialects.dialect import Dialect as SqlglotDialect
+
+    return SqlglotDialect.get_or_raise(dialect.value)

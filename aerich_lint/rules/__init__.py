@@ -7,7 +7,14 @@ documentation and ``check``), add it to ``RULES`` below, and add its tests.
 from __future__ import annotations
 
 from aerich_lint.errors import UsageError
+from aerich_lint.rules.add_primary_key import AddPrimaryKeyRule
+from aerich_lint.rules.add_required_column import AddRequiredColumnRule
+from aerich_lint.rules.add_unique import AddUniqueRule
 from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.change_loses_attributes import ChangeLosesAttributesRule
+from aerich_lint.rules.column_type_change import ColumnTypeChangeRule
+from aerich_lint.rules.concurrently_in_transaction import ConcurrentlyInTransactionRule
+from aerich_lint.rules.constraint_not_valid import ConstraintNotValidRule
 from aerich_lint.rules.data_migration import DataMigrationRule
 from aerich_lint.rules.delete_without_where import DeleteWithoutWhereRule
 from aerich_lint.rules.downgrade_broken import DowngradeBrokenRule
@@ -15,21 +22,29 @@ from aerich_lint.rules.downgrade_mismatch import DowngradeMismatchRule
 from aerich_lint.rules.drop_column import DropColumnRule
 from aerich_lint.rules.drop_table import DropTableRule
 from aerich_lint.rules.duplicate_version import DuplicateVersionRule
+from aerich_lint.rules.implicit_commit import ImplicitCommitRule
 from aerich_lint.rules.invalid_migration import InvalidMigrationRule
+from aerich_lint.rules.lock_timeout import LockTimeoutRule
 from aerich_lint.rules.missing_downgrade import MissingDowngradeRule
 from aerich_lint.rules.models_state_mismatch import ModelsStateMismatchRule
+from aerich_lint.rules.mysql_unsupported_syntax import MysqlUnsupportedSyntaxRule
+from aerich_lint.rules.non_concurrent_index import NonConcurrentIndexRule
 from aerich_lint.rules.non_transactional import NonTransactionalRule
 from aerich_lint.rules.old_format import OldFormatRule
 from aerich_lint.rules.probable_rename import ProbableRenameRule
 from aerich_lint.rules.python_hazard import PythonHazardRule
 from aerich_lint.rules.rename_column import RenameColumnRule
 from aerich_lint.rules.rename_table import RenameTableRule
+from aerich_lint.rules.set_not_null import SetNotNullRule
 from aerich_lint.rules.sql_syntax import SqlSyntaxRule
+from aerich_lint.rules.sqlite_pragma_in_transaction import SqlitePragmaInTransactionRule
+from aerich_lint.rules.sqlite_unsupported_alter import SqliteUnsupportedAlterRule
 from aerich_lint.rules.suppressions import UnknownSuppressionRule, UnusedSuppressionRule
 from aerich_lint.rules.truncate import TruncateRule
 from aerich_lint.rules.unknown_object import UnknownObjectRule
 from aerich_lint.rules.unrecognized_sql import UnrecognizedSqlRule
 from aerich_lint.rules.version_name import VersionNameRule
+from aerich_lint.rules.volatile_default import VolatileDefaultRule
 
 RULES: tuple[Rule, ...] = (
     SqlSyntaxRule(),
@@ -56,7 +71,22 @@ RULES: tuple[Rule, ...] = (
     DataMigrationRule(),
     PythonHazardRule(),
     # --- PostgreSQL online-safety rules (issue 4, AL301-AL319) ---
+    NonConcurrentIndexRule(),
+    ConcurrentlyInTransactionRule(),
+    ConstraintNotValidRule(),
+    SetNotNullRule(),
+    ColumnTypeChangeRule(),
+    VolatileDefaultRule(),
+    AddUniqueRule(),
+    AddPrimaryKeyRule(),
+    LockTimeoutRule(),
     # --- MySQL / SQLite / all-dialect online-safety rules (issue 4, AL320-AL339) ---
+    ImplicitCommitRule(),
+    ChangeLosesAttributesRule(),
+    MysqlUnsupportedSyntaxRule(),
+    SqliteUnsupportedAlterRule(),
+    SqlitePragmaInTransactionRule(),
+    AddRequiredColumnRule(),
 )
 
 BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}

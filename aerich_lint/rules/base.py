@@ -78,6 +78,9 @@ class Context:
     app: AppIndex = field(default_factory=lambda: AppIndex([]))  # the app folder's files
     previous: Migration | None = None  # the migration before this one, loaded
     target: Target = field(default_factory=lambda: Target("postgres", (13,)))
+    # Rules in force for this file: where two rules would report the same hazard,
+    # the more general one defers to the more specific one when it is enabled.
+    enabled: frozenset[str] = frozenset()
     _created: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
 
     def statements(self, section: str) -> list[Statement]:

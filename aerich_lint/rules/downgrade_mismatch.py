@@ -18,7 +18,8 @@ class DowngradeMismatchRule(Rule):
         "restores a column with another type, nullability or default leaves a schema that "
         "neither version of the application was written for, and the next upgrade may fail "
         "on it. A column re-added NOT NULL without a default (what aerich writes to undo a "
-        "dropped NOT NULL field) fails outright on any table with rows."
+        "dropped NOT NULL field) fails outright on any table with rows; that case is left to "
+        "add-required-column when it is enabled, so it is reported once."
     )
     example = (
         "-- upgrade\n"
@@ -42,7 +43,8 @@ class DowngradeMismatchRule(Rule):
         if step.downgrade_problems:
             return  # downgrade-broken already says why it fails
         section = ctx.migration.section(DOWNGRADE)
-        for stmt, message in readded_not_null(ctx.migration, step, ctx.dialect):
-            yield Violation(message, stmt, DOWNGRADE)
+        if "add-required-column" not in ctx.enabled:  # it reports these, with more detail
+            for stmt, message in readded_not_null(ctx.migration, step, ctx.dialect):
+                yield Violation(message, stmt, DOWNGRADE)
         for message in differences(step.before, step.downgraded, step.after):
             yield Violation(message, section=DOWNGRADE, line=section.line)

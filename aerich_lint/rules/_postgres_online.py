@@ -1,0 +1,148 @@
+"""Helpers shared by the PostgreSQL online-safety rules (AL301-AL319).
+
+The locking rules judge the upgrade only: it is what runs against live traffic
+during a deploy. A downgrade is the rollback path; aerich always runs it in a
+transaction (so CONCURRENTLY is impossible there) and what makes it fail is the
+business of the downgrade rules.
+
+Lookups of earlier statements go through small per-section lists of the few fact
+kinds they need (kept in ``Migration.memo``), so that a migration of thousands of
+statements stays linear.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from aerich_lint.effects import (
+    CreateIndex,
+    DropIndex,
+    Effect,
+    RenameColumn,
+    RenameTable,
+    TableCommand,
+)
+from aerich_lint.model import DOWNGRADE, UPGRADE, Statement
+from aerich_lint.rules.base import Context
+
+LOCKING_SECTIONS = (UPGRADE,)
+E = TypeVar("E", bound=Effect)
+
+
+def indexed(ctx: Context, section: str, kind: type[E]) -> list[tuple[int, E]]:
+    """Every fact of one kind in a section, with its statement's index (memoised)."""
+    key = f"postgres-online:{section}:{kind.__name__}"
+    memo = ctx.migration.memo
+    if key not in memo:
+        memo[key] = [
+            (stmt.index, fact)
+            for stmt in ctx.statements(section)
+            for fact in ctx.effects(stmt)
+            if isinstance(fact, kind)
+        ]
+    found: list[tuple[int, E]] = memo[key]
+    return found
+
+
+def before(ctx: Context, section: str, stmt: Statement, kind: type[E]) -> list[E]:
+    """Facts of one kind that ran before ``stmt`` in this migration, in order (a
+    downgrade runs after its upgrade)."""
+    out = [fact for index, fact in indexed(ctx, section, kind) if index < stmt.index]
+    if section == DOWNGRADE:
+        out = [fact for _, fact in indexed(ctx, UPGRADE, kind)] + out
+    return out
+
+
+def in_transaction(ctx: Context, section: str) -> bool:
+    """Does aerich run this section inside a transaction block?"""
+    return section == DOWNGRADE or ctx.migration.run_in_transaction
+
+
+def in_returned_script(ctx: Context, section: str, stmt: Statement) -> bool:
+    """Is ``stmt`` one of several statements of the script ``upgrade()`` returns?
+    aerich hands that string to ``execute_script`` in one piece (asyncpg sends a query
+    without parameters with the simple query protocol), and PostgreSQL runs a
+    multi-statement query string as one implicit transaction."""
+    if ctx.migration.format != "py" or stmt.via != "return":
+        return False
+    key = f"postgres-online:{section}:returned"
+    memo = ctx.migration.memo
+    if key not in memo:
+        memo[key] = sum(1 for s in ctx.statements(section) if s.via == "return")
+    return bool(memo[key] > 1)
+
+
+def same_transaction(ctx: Context, section: str, first: Statement, later: Statement) -> bool:
+    """Do two statements of one section run in the same transaction?"""
+    if in_transaction(ctx, section):
+        return True
+    return in_returned_script(ctx, section, first) and in_returned_script(ctx, section, later)
+
+
+def original_table(ctx: Context, section: str, stmt: Statement, table: str) -> str:
+    """The name ``table`` had before this migration renamed it (itself if not renamed)."""
+    for rename in reversed(before(ctx, section, stmt, RenameTable)):
+        if rename.new == table:
+            table = rename.table
+    return table
+
+
+def live_table(ctx: Context, section: str, stmt: Statement, table: str) -> bool:
+    """``Context.existing_table``, following renames made earlier in this migration back
+    to the old name: a renamed live table is still live (``is_new`` counts a rename's
+    new name as created, which is right for drops, not for locks)."""
+    return ctx.existing_table(section, stmt, original_table(ctx, section, stmt, table))
+
+
+def original_column(ctx: Context, section: str, stmt: Statement, table: str, column: str) -> str:
+    """The name ``column`` had before this migration renamed it (itself if not renamed)."""
+    for rename in reversed(before(ctx, section, stmt, RenameColumn)):
+        if rename.table == table and rename.new == column:
+            column = rename.old
+    return column
+
+
+def new_column(ctx: Context, section: str, stmt: Statement, table: str, column: str) -> bool:
+    """Was the column added earlier in this migration (not merely renamed)?"""
+    origin = original_column(ctx, section, stmt, table, column)
+    return ctx.is_new(section, stmt, "column", f"{table}.{origin}")
+
+
+def dropped_index_table(ctx: Context, section: str, stmt: Statement, fact: DropIndex) -> str | None:
+    """The live table a PostgreSQL DROP INDEX locks: its name, "" when the table is not
+    known (the index presumably exists, so its table does), None when the table is new
+    in this migration or (IF EXISTS, complete history) the index never existed."""
+    table = fact.table
+    if not table:
+        created = [c.table for c in before(ctx, section, stmt, CreateIndex) if c.name == fact.name]
+        table = created[-1] if created else ""
+    history = ctx.history
+    if not table and history is not None and history.reliable:
+        index = history.before.indexes.get(fact.name)
+        if index is not None:
+            table = index.table
+        elif fact.if_exists and history.known is not None and history.known.complete:
+            return None  # the whole history never created it: a no-op
+    if not table:
+        return ""
+    return table if live_table(ctx, section, stmt, table) else None
+
+
+def validations(ctx: Context, section: str, table: str) -> list[tuple[int, str]]:
+    """(statement index, constraint) of each VALIDATE CONSTRAINT on ``table``."""
+    return [
+        (index, fact.name)
+        for index, fact in indexed(ctx, section, TableCommand)
+        if fact.command == "VALIDATE CONSTRAINT" and fact.table == table
+    ]
+
+
+def validated_later(ctx: Context, section: str, stmt: Statement, table: str, name: str) -> bool:
+    """Is constraint ``name`` of ``table`` validated later in the same transaction?"""
+    statements = ctx.statements(section)
+    return bool(name) and any(
+        index > stmt.index
+        and validated == name
+        and same_transaction(ctx, section, stmt, statements[index])
+        for index, validated in validations(ctx, section, table)
+    )
