@@ -6,8 +6,8 @@ from typing import Any
 from aerich_lint.effects import ChangeColumn, ColumnInfo, RenameColumn
 from aerich_lint.load.models_state import ModelsStateError
 from aerich_lint.model import SECTIONS, UPGRADE, Dialect, Migration, Severity
+from aerich_lint.rules._online import walk
 from aerich_lint.rules.base import Context, Rule, Violation
-from aerich_lint.rules.online_support import walk
 
 
 def lost_attributes(old: ColumnInfo, new: ColumnInfo) -> list[tuple[str, str, str]]:

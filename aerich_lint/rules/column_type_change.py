@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from aerich_lint.effects import AlterOptions, ChangeColumn, Effect, RenameColumn
 from aerich_lint.model import Dialect, Severity, Statement
-from aerich_lint.rules._postgres_online import (
+from aerich_lint.rules._online import (
     LOCKING_SECTIONS,
     live_table,
     new_column,

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from aerich_lint.effects import CreateDatabase, CreateIndex, DropDatabase, DropIndex
 from aerich_lint.model import DOWNGRADE, SECTIONS, Dialect, Severity, Statement
-from aerich_lint.rules._postgres_online import in_returned_script
+from aerich_lint.rules._online import in_returned_script
 from aerich_lint.rules.base import Context, Rule, Violation
 
 # Known commands (parse/commands.py) PostgreSQL refuses inside a transaction block.

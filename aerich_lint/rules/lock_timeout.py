@@ -19,7 +19,7 @@ from aerich_lint.effects import (
     Truncate,
 )
 from aerich_lint.model import SECTIONS, Dialect, Severity, Statement
-from aerich_lint.rules._postgres_online import dropped_index_table, live_table
+from aerich_lint.rules._online import dropped_index_table, live_table
 from aerich_lint.rules.base import Context, Rule, Violation
 
 _ALTER_TABLE = (

@@ -18,8 +18,8 @@ from aerich_lint.effects import (
     Setting,
 )
 from aerich_lint.model import SECTIONS, Dialect, Severity
+from aerich_lint.rules._online import older_than
 from aerich_lint.rules.base import Context, Rule, Violation
-from aerich_lint.rules.online_support import older_than
 from aerich_lint.targets import Target
 
 _KEYS = frozenset({"PRIMARY KEY", "UNIQUE", "FOREIGN KEY"})

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from aerich_lint.effects import CreateIndex, DropIndex
 from aerich_lint.model import Dialect, Severity
-from aerich_lint.rules._postgres_online import LOCKING_SECTIONS, dropped_index_table, live_table
+from aerich_lint.rules._online import LOCKING_SECTIONS, dropped_index_table, live_table
 from aerich_lint.rules.base import Context, Rule, Violation
 
 

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from aerich_lint.effects import AddConstraint, ChangeColumn, TableCommand
 from aerich_lint.model import UPGRADE, Dialect, Severity, Statement
-from aerich_lint.rules._postgres_online import (
+from aerich_lint.rules._online import (
     LOCKING_SECTIONS,
     before,
     live_table,

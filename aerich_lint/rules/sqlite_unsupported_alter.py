@@ -16,8 +16,8 @@ from aerich_lint.effects import (
 )
 from aerich_lint.history.schema import Schema
 from aerich_lint.model import SECTIONS, Dialect, Severity, Statement
+from aerich_lint.rules._online import older_than, walk
 from aerich_lint.rules.base import Context, Rule, Violation
-from aerich_lint.rules.online_support import older_than, walk
 from aerich_lint.targets import Target
 
 _REDEFINE = {"ALTER TABLE MODIFY": "MODIFY", "ALTER TABLE CHANGE": "CHANGE"}
