@@ -105,17 +105,33 @@ def test_non_transactional_lists_the_statements(app_dir: Path) -> None:
     path = write_migration(
         app_dir,
         NAME,
-        'CREATE INDEX CONCURRENTLY "i1" ON "product" ("name");\nALTER TABLE "product" ADD "x" INT;',
+        'CREATE INDEX "i1" ON "product" ("name");\nALTER TABLE "product" ADD "x" INT;',
         'ALTER TABLE "product" DROP COLUMN "x";\nDROP INDEX "i1";',
         run_in_transaction=False,
     )
-    (finding,) = lint(path).findings
+    (finding,) = lint(path, dialect="sqlite").findings
     assert (finding.rule, finding.line, finding.section) == ("non-transactional", 3, "upgrade")
     assert "these 2 upgrade statements are not atomic" in finding.message
-    assert (
-        "line 8 CREATE INDEX CONCURRENTLY" in finding.message
-        and "line 9 ALTER TABLE" in finding.message
+    assert "line 8 CREATE INDEX" in finding.message and "line 9 ALTER TABLE" in finding.message
+
+
+def test_non_transactional_on_postgres_counts_separately_sent_sql(app_dir: Path) -> None:
+    """PostgreSQL runs the returned script as one implicit transaction: only SQL sent
+    through separate client calls can be half applied."""
+    returned = write_migration(
+        app_dir, NAME, 'ALTER TABLE "product" ADD "x" INT;\nALTER TABLE "product" ADD "y" INT;',
+        'ALTER TABLE "product" DROP COLUMN "x";\nALTER TABLE "product" DROP COLUMN "y";',
+        run_in_transaction=False,
     )
+    assert lint(returned).findings == []
+    calls = app_dir / "2_20240103000000_calls.py"
+    calls.write_text(
+        "RUN_IN_TRANSACTION = False\n\n\nasync def upgrade(db) -> str:\n"
+        '    await db.execute_script(\'ALTER TABLE "product" ADD "z" INT\')\n'
+        '    return \'UPDATE "product" SET "z" = 1 WHERE "z" IS NULL\'\n\n\n'
+        "async def downgrade(db) -> str:\n    return 'ALTER TABLE \"product\" DROP COLUMN \"z\"'\n"
+    )
+    assert [(f.rule, f.line) for f in lint(calls).findings] == [("non-transactional", 1)]
 
 
 def test_non_transactional_single_statement_is_quiet(app_dir: Path) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aerich_lint.model import UPGRADE, Severity
+from aerich_lint.model import UPGRADE, Dialect, Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
 
@@ -18,7 +18,10 @@ class NonTransactionalRule(Rule):
         "the upgrade fails on the statements that already ran. A single statement is atomic "
         "by itself, so a file with one statement (the recommended home of a PostgreSQL "
         "CREATE INDEX CONCURRENTLY) is not reported. (On MySQL, DDL commits implicitly even "
-        "inside a transaction: see implicit-commit.)"
+        "inside a transaction: see implicit-commit.) On PostgreSQL the string upgrade() "
+        "returns is sent in one piece and runs as one implicit transaction anyway, so there "
+        "only SQL sent through separate `db.execute_script()` calls is reported (and a "
+        "CONCURRENTLY among several returned statements fails: concurrently-in-transaction)."
     )
     example = (
         "RUN_IN_TRANSACTION = False\n\n"
@@ -39,6 +42,14 @@ class NonTransactionalRule(Rule):
         if ctx.migration.run_in_transaction:
             return
         statements = ctx.statements(UPGRADE)
+        if ctx.dialect == Dialect.POSTGRES and ctx.migration.format == "py":
+            # PostgreSQL runs the script upgrade() returns, sent in one piece, as one
+            # implicit transaction: only SQL sent through separate client calls splits it.
+            units = int(any(s.via == "return" for s in statements)) + sum(
+                1 for s in statements if s.via != "return"
+            )
+            if units < 2:
+                return
         if len(statements) < 2:
             return
         listed = ", ".join(f"line {s.line} {' '.join(s.sql.split()[:3])}" for s in statements[:4])
