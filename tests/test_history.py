@@ -207,3 +207,12 @@ def test_sql_format_history_is_replayed(tmp_path: Path) -> None:
         ("unknown-object", "1_20210102000000_update.sql", 2),
     ]
     assert result.findings[0].message == "this app's history has 2 .sql migrations from aerich < 0.7: current aerich does not run them"
+
+
+def test_mysql_drop_index_on_table_is_tracked(tmp_path: Path) -> None:
+    app = tmp_path / "models"
+    write_migration(app, "0_20240101000000_init.py", "CREATE TABLE `product` (`id` INT NOT NULL PRIMARY KEY, `name` VARCHAR(20));")
+    write_migration(app, "1_20240102000000_ix.py", "ALTER TABLE `product` ADD INDEX `idx_name` (`name`);", "DROP INDEX `idx_name` ON `product`;")
+    path = write_migration(app, "2_20240103000000_drop.py", "DROP INDEX `idx_name` ON `product`;\nDROP INDEX `idx_name` ON `product`;", "SELECT 1;")
+    result = lint(path, dialect="mysql", only=["unknown-object"])
+    assert [(f.line, f.message) for f in result.findings] == [(9, "drops index idx_name, which no longer exists")]

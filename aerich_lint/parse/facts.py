@@ -277,9 +277,11 @@ def _drop(e: exp.Drop) -> list[Effect]:
     if kind == "DATABASE":
         return [DropDatabase("", table_name(t), bool(e.args.get("exists"))) for t in targets]
     if kind == "INDEX":
+        on = e.args.get("cluster")  # MySQL: DROP INDEX name ON table
+        table = table_name(on.this) if isinstance(on, exp.OnProperty) else ""
         return [
             DropIndex(
-                "",
+                table,
                 name=ident(t),
                 concurrently=bool(e.args.get("concurrently")),
                 if_exists=bool(e.args.get("exists")),
