@@ -41,6 +41,18 @@ def _targets(values: tuple[str, ...]) -> list[Any]:
         raise UsageError(f"--target-version: {exc}") from None
 
 
+def _github_actions() -> bool:
+    import os
+
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def _defaulted(param: str) -> bool:
+    """Whether the user left the current command's option at its default."""
+    source = click.get_current_context().get_parameter_source(param)
+    return source in (None, click.core.ParameterSource.DEFAULT)
+
+
 def _csv(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
@@ -65,7 +77,7 @@ def cli() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "sarif", "github", "gitlab", "junit", "markdown"]),
     default="text",
     show_default=True,
     help="Output format.",
@@ -99,6 +111,22 @@ def cli() -> None:
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the parse cache.")
 @click.option(
+    "--since",
+    metavar="REF",
+    help="Report only migrations added or changed since `git merge-base REF HEAD` "
+    "(committed, staged, unstaged or untracked); the rest of the history is context.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Do not report the findings recorded in this file (see --write-baseline).",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record every current finding in this file, for --baseline, and exit 0.",
+)
+@click.option(
     "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
 )
 def check(
@@ -113,6 +141,9 @@ def check(
     config_path: Path | None,
     target_version: tuple[str, ...],
     no_cache: bool,
+    since: str | None,
+    baseline: Path | None,
+    write_baseline: Path | None,
     color: bool | None,
 ) -> None:
     """Lint migrations (the default command)."""
@@ -131,17 +162,107 @@ def check(
         config=config_path,
         cache=not no_cache,
         target_versions=_targets(target_version),
+        since=since,
+        baseline=baseline,
+        history=fmt == "markdown",  # the review describes changes from the replayed history
     )
+    if baseline is not None and write_baseline is not None:
+        raise UsageError("--baseline and --write-baseline cannot be used together")
     result = run(options)
     for warning in result.warnings:
         click.echo(f"aerich-lint: warning: {warning}", err=True)
+    if write_baseline is not None:
+        _write_baseline(write_baseline, result)
     use_color = color if color is not None else (fmt == "text" and sys.stdout.isatty())
-    click.echo(get_reporter(fmt).render(result, use_color), nl=False)
+    output = get_reporter(fmt).render(result, use_color)
+    if _github_actions() and _defaulted("fmt"):
+        # In a GitHub Actions log: the text report, then annotations on the diff.
+        from aerich_lint.report.github import annotation_lines
+
+        output += annotation_lines(result)
+    click.echo(output, nl=False)
     for error in result.errors:
         click.echo(f"aerich-lint: error: {error}", err=True)
     if result.errors:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)
+
+
+def _write_baseline(path: Path, result: Any) -> None:
+    from aerich_lint import baseline
+
+    count = baseline.write(path, result.findings)
+    click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to the baseline {path}.")
+    for error in result.errors:
+        click.echo(f"aerich-lint: error: {error}", err=True)
+    sys.exit(EXIT_USAGE if result.errors else EXIT_OK)
+
+
+@cli.command("review")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+def review_cmd(paths: tuple[str, ...], **kw: Any) -> None:
+    """A markdown review of migrations, for a pull request comment.
+
+    For each migration (with --since, each one the branch adds or changes): what
+    it does in plain words, its risk (high: an error finding or deleted data;
+    medium: a warning finding; low: neither), whether it can be rolled back, and
+    its findings with fix hints. When GITHUB_STEP_SUMMARY is set (GitHub
+    Actions), the report is also appended to that file. Exit code 0, or 2 on a
+    usage or configuration error: use `check` to fail a build.
+    """
+    import os
+
+    from aerich_lint.lint import Options, run
+    from aerich_lint.model import Dialect
+    from aerich_lint.review import render
+
+    options = Options(
+        paths=list(paths),
+        dialect=Dialect(kw["dialect"]) if kw["dialect"] else None,
+        select=_csv(kw["select"]) if kw["select"] else None,
+        extend_select=_csv(kw["extend_select"]),
+        ignore=_csv(kw["ignore"]),
+        exec_timeout=kw["exec_timeout"],
+        config=kw["config_path"],
+        cache=not kw["no_cache"],
+        target_versions=_targets(kw["target_version"]),
+        since=kw["since"],
+        history=True,
+    )
+    result = run(options)
+    for warning in result.warnings:
+        click.echo(f"aerich-lint: warning: {warning}", err=True)
+    report = render(result)
+    click.echo(report, nl=False)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.write(report)
+        except OSError as exc:
+            click.echo(
+                f"aerich-lint: warning: cannot append to GITHUB_STEP_SUMMARY {summary}: "
+                f"{exc.strerror or exc}",
+                err=True,
+            )
+    for error in result.errors:
+        click.echo(f"aerich-lint: error: {error}", err=True)
+    sys.exit(EXIT_USAGE if result.errors else EXIT_OK)
+
+
+# review takes check's options that choose what is linted and how (not its output ones)
+_REVIEW_OPTIONS = (
+    "since",
+    "dialect",
+    "select",
+    "extend_select",
+    "ignore",
+    "exec_timeout",
+    "config_path",
+    "target_version",
+    "no_cache",
+)
+review_cmd.params.extend(p for p in check.params if p.name in _REVIEW_OPTIONS)
 
 
 @cli.command("rules")

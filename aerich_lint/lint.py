@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aerich_lint.cache import ENV_OFF, AppCache, cache_root
 from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
@@ -41,6 +42,9 @@ from aerich_lint.rules import BY_NAME, RULES, Context, Rule, Violation, lookup, 
 from aerich_lint.rules.base import AppIndex
 from aerich_lint.targets import Target, target_for
 
+if TYPE_CHECKING:
+    from aerich_lint.since import AppScope
+
 
 @dataclass
 class Options:
@@ -54,6 +58,9 @@ class Options:
     config: Path | None = None
     cache: bool = True
     target_versions: list[Target] = field(default_factory=list)
+    since: str | None = None  # git revision: report only migrations changed since its merge base
+    baseline: Path | None = None  # hide the findings recorded in this baseline file
+    history: bool = False  # load every file of each app even if no enabled rule needs it
 
 
 @dataclass
@@ -64,6 +71,7 @@ class Result:
     warnings: list[str] = field(default_factory=list)
     files: int = 0
     fail_on: Severity = Severity.WARNING
+    baselined: list[Finding] | None = None  # hidden by --baseline (None: no baseline)
 
     @property
     def failed(self) -> bool:
@@ -93,6 +101,8 @@ def _policy(project: Project, options: Options) -> _Policy:
     enabled |= resolve(options.extend_select, "--extend-select")
     enabled -= resolve(cfg.ignore, f"{where}: ignore")
     enabled -= resolve(options.ignore, "--ignore")
+    if options.since is None:
+        enabled.discard("edited-migration")  # it compares with the --since revision
     severity = {}
     for key, level in cfg.severity.items():
         rule = lookup(key)
@@ -107,7 +117,17 @@ def _policy(project: Project, options: Options) -> _Policy:
 
 
 def run(options: Options) -> Result:
+    known = None
+    if options.baseline is not None:
+        from aerich_lint import baseline
+
+        known = baseline.load(options.baseline)
     found = discover(options.paths, options.config)
+    scopes: dict[int, AppScope] = {}
+    if options.since is not None:
+        from aerich_lint.since import limit_to_changes
+
+        scopes = limit_to_changes(found.apps, options.since)
     result = Result(errors=list(found.errors), warnings=list(found.warnings))
     projects = {id(a.project): a.project for a in found.apps}
     policies = {key: _policy(p, options) for key, p in projects.items()}
@@ -129,9 +149,12 @@ def run(options: Options) -> Result:
                 use_cache,
                 pending,
                 options.target_versions,
+                options.history,
             )
         )
     ]
+    for job in work:
+        job.scope = scopes.get(id(job.source))
     execute_pending(pending, timeout, {str(j.source.folder): j.dialect.value for j in work})
     executed = {id(m) for _, m, _ in pending}
     for job in work:
@@ -142,6 +165,10 @@ def run(options: Options) -> Result:
             job.cache.save()
         result.apps.append(job.app)
     result.findings.sort(key=Finding.sort_key)
+    if known is not None:
+        from aerich_lint import baseline
+
+        result.findings, result.baselined = baseline.split(result.findings, known)
     return result
 
 
@@ -152,6 +179,7 @@ def _load_app(
     use_cache: bool,
     pending: list[Pending],
     target_versions: list[Target],
+    full_history: bool = False,
 ) -> _AppWork | None:
     """Read the app's files, choose its dialect, restore what the cache has and
     load the rest (files to execute are added to ``pending``)."""
@@ -162,7 +190,7 @@ def _load_app(
     if not any(source.is_reported(f) for f in source.files):
         return None
     # History rules need every file of the app; otherwise only the reported ones.
-    needs_history = any(BY_NAME[name].needs_history for name in policy.enabled)
+    needs_history = full_history or any(BY_NAME[name].needs_history for name in policy.enabled)
     job = _AppWork(source, policy, target_versions=target_versions)
     for path in source.files:
         if needs_history or source.is_reported(path):
@@ -212,6 +240,7 @@ class _AppWork:
     cache: AppCache | None = None
     app: App = field(default_factory=lambda: App("", Path()))
     target_versions: list[Target] = field(default_factory=list)  # from the command line
+    scope: AppScope | None = None  # --since: what changed in the app folder
 
     @property
     def target(self) -> Target:
@@ -244,9 +273,18 @@ def _check_app(job: _AppWork, errors: list[str]) -> list[Finding]:
             previous=migrations[position - 1] if position and needs_history else None,
             target=job.target,
             enabled=frozenset(job.policy.enabled),
+            edited=_edited(job, migration),
         )
         findings.extend(_check(ctx, job.policy, errors))
     return findings
+
+
+def _edited(job: _AppWork, migration: Migration) -> bool:
+    if job.scope is None or "edited-migration" not in job.policy.enabled:
+        return False
+    from aerich_lint.since import upgrade_edited
+
+    return upgrade_edited(migration, job.scope, job.dialect)
 
 
 def _file_suppressions(migration: Migration) -> None:

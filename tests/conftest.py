@@ -17,6 +17,9 @@ from aerich_lint.model import Dialect, Finding
 @pytest.fixture(autouse=True)
 def _cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AERICH_LINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # Tests that need CI behaviour set these themselves.
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
 
 
 ROOT = Path(__file__).resolve().parent.parent

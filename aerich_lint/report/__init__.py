@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 FORMATS: dict[str, str] = {
     "text": "aerich_lint.report.text:TextReporter",
     "json": "aerich_lint.report.json:JsonReporter",
+    "markdown": "aerich_lint.report.markdown:MarkdownReporter",
+    "sarif": "aerich_lint.report.sarif:SarifReporter",
+    "github": "aerich_lint.report.github:GithubReporter",
+    "gitlab": "aerich_lint.report.gitlab:GitlabReporter",
+    "junit": "aerich_lint.report.junit:JunitReporter",
 }
 
 

@@ -38,6 +38,7 @@ class JsonReporter:
             **{s.label: sum(1 for f in result.findings if f.severity == s) for s in Severity},
             "fail_on": result.fail_on.label,
             "failed": result.failed,
+            "baselined": len(result.baselined or []),
             "apps": [
                 {
                     "app": a.name,

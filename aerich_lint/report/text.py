@@ -49,4 +49,10 @@ class TextReporter:
                 out.append(f"No finding at or above --fail-on {result.fail_on.label}.")
         else:
             out.append(style(f"All checks passed: {files}.", fg="green", bold=True))
+        if result.baselined is not None:
+            n = len(result.baselined)
+            out.append(
+                f"{n} finding{'s' if n != 1 else ''} in the baseline "
+                f"{'were' if n != 1 else 'was'} not reported."
+            )
         return "\n".join(out) + "\n"

@@ -22,6 +22,7 @@ from aerich_lint.rules.downgrade_mismatch import DowngradeMismatchRule
 from aerich_lint.rules.drop_column import DropColumnRule
 from aerich_lint.rules.drop_table import DropTableRule
 from aerich_lint.rules.duplicate_version import DuplicateVersionRule
+from aerich_lint.rules.edited_migration import EditedMigrationRule
 from aerich_lint.rules.implicit_commit import ImplicitCommitRule
 from aerich_lint.rules.invalid_migration import InvalidMigrationRule
 from aerich_lint.rules.lock_timeout import LockTimeoutRule
@@ -70,6 +71,7 @@ RULES: tuple[Rule, ...] = (
     OldFormatRule(),
     DataMigrationRule(),
     PythonHazardRule(),
+    EditedMigrationRule(),  # only active with --since
     # --- PostgreSQL online-safety rules (issue 4, AL301-AL319) ---
     NonConcurrentIndexRule(),
     ConcurrentlyInTransactionRule(),

@@ -81,6 +81,8 @@ class Context:
     # Rules in force for this file: where two rules would report the same hazard,
     # the more general one defers to the more specific one when it is enabled.
     enabled: frozenset[str] = frozenset()
+    # --since: the file existed at the merge base and its upgrade SQL was changed since
+    edited: bool = False
     _created: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
 
     def statements(self, section: str) -> list[Statement]:
