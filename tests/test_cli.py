@@ -193,6 +193,14 @@ def test_real_precommit_hook_runs_on_staged_migrations(tmp_path: Path) -> None:
     assert proc.returncode == 1, out
     assert "1_20240102000000_drop.py:8:1: error drop-table drops table product" in out
     assert "0_20240101000000_init.py" not in out  # only the passed file is reported
+    # a clean migration passes the same hook
+    clean = write_migration(app, "2_20240103000000_add.py", 'ALTER TABLE "tag" ADD "note" TEXT;', 'ALTER TABLE "tag" DROP COLUMN "note";')
+    write_migration(app, "1_20240102000000_drop.py", 'CREATE TABLE "tag" ("id" SERIAL NOT NULL PRIMARY KEY);', 'DROP TABLE "tag";')
+    passed = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "aerich-lint", "--files", str(clean)],
+        cwd=repo, capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert passed.returncode == 0, passed.stdout + passed.stderr
 
 
 def test_plain_lint_imports_neither_tortoise_aerich_nor_asyncio() -> None:
