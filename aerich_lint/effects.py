@@ -202,6 +202,18 @@ class Ddl(Effect):
     temporary: bool = False  # CREATE/DROP TEMPORARY TABLE: MySQL does not commit for it
 
 
+# The facts of an ALTER TABLE that change the table's definition.
+ALTER_TABLE_CHANGES: tuple[type[Effect], ...] = (
+    AddColumn,
+    DropColumn,
+    RenameColumn,
+    RenameTable,
+    ChangeColumn,
+    AddConstraint,
+    DropConstraint,
+)
+
+
 def effects(stmt: Statement, dialect: Dialect) -> list[Effect]:
     """The facts of one statement (cached on it: rules ask repeatedly)."""
     if stmt.effects is None:

@@ -3,17 +3,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.effects import (
-    AddColumn,
+    ALTER_TABLE_CHANGES,
     AddConstraint,
-    ChangeColumn,
     CreateIndex,
-    DropColumn,
-    DropConstraint,
     DropIndex,
     DropTable,
     Effect,
-    RenameColumn,
-    RenameTable,
     Setting,
     TableCommand,
     Truncate,
@@ -22,15 +17,7 @@ from aerich_lint.model import SECTIONS, Dialect, Severity, Statement
 from aerich_lint.rules._online import dropped_index_table, live_table
 from aerich_lint.rules.base import Context, Rule, Violation
 
-_ALTER_TABLE = (
-    AddColumn,
-    DropColumn,
-    RenameColumn,
-    RenameTable,
-    ChangeColumn,
-    AddConstraint,
-    DropConstraint,
-)
+_ALTER_TABLE = ALTER_TABLE_CHANGES
 
 
 class LockTimeoutRule(Rule):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.effects import (
+    ALTER_TABLE_CHANGES,
     AddColumn,
     AddConstraint,
     ChangeColumn,
@@ -12,7 +13,6 @@ from aerich_lint.effects import (
     DropConstraint,
     Effect,
     RenameColumn,
-    RenameTable,
 )
 from aerich_lint.history.schema import Schema
 from aerich_lint.model import SECTIONS, Dialect, Severity, Statement
@@ -21,16 +21,7 @@ from aerich_lint.rules.base import Context, Rule, Violation
 from aerich_lint.targets import Target
 
 _REDEFINE = {"ALTER TABLE MODIFY": "MODIFY", "ALTER TABLE CHANGE": "CHANGE"}
-_CHANGES = (
-    AddColumn,
-    DropColumn,
-    RenameColumn,
-    RenameTable,
-    ChangeColumn,
-    AddConstraint,
-    DropConstraint,
-    CreateIndex,
-)
+_CHANGES = (*ALTER_TABLE_CHANGES, CreateIndex)
 _NOT_CONSTANT = ("CURRENT_TIME", "CURRENT_DATE", "CURRENT_TIMESTAMP")
 
 
