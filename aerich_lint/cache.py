@@ -30,6 +30,7 @@ from typing import Any
 
 from aerich_lint import __version__, effects
 from aerich_lint.model import (
+    STATE_TABLES,
     FunctionFacts,
     Migration,
     Section,
@@ -38,7 +39,6 @@ from aerich_lint.model import (
 )
 
 FORMAT = 3
-STATE_TABLES = "described_tables"  # Migration.memo key: MODELS_STATE's tables and columns
 ENV_DIR = "AERICH_LINT_CACHE_DIR"
 ENV_OFF = "AERICH_LINT_NO_CACHE"
 _EFFECT_TYPES: dict[str, type[Any]] = {

@@ -87,6 +87,11 @@ class _Policy:
     per_file: dict[str, list[str]]
     root: Path
 
+    @property
+    def needs_history(self) -> bool:
+        """Does a rule in force read the replayed history (so every file is needed)?"""
+        return any(BY_NAME[name].needs_history for name in self.enabled)
+
 
 def _policy(project: Project, options: Options) -> _Policy:
     cfg = project.lint
@@ -190,7 +195,7 @@ def _load_app(
     if not any(source.is_reported(f) for f in source.files):
         return None
     # History rules need every file of the app; otherwise only the reported ones.
-    needs_history = full_history or any(BY_NAME[name].needs_history for name in policy.enabled)
+    needs_history = full_history or policy.needs_history
     job = _AppWork(source, policy, target_versions=target_versions)
     for path in source.files:
         if needs_history or source.is_reported(path):
@@ -257,7 +262,7 @@ def _check_app(job: _AppWork, errors: list[str]) -> list[Finding]:
     source, migrations = job.source, job.migrations
     index = AppIndex(source.files)
     first_version = index.versions[0] if index.versions else None
-    needs_history = any(BY_NAME[name].needs_history for name in job.policy.enabled)
+    needs_history = job.policy.needs_history
     steps = replay(migrations, job.dialect) if needs_history else {}
     findings: list[Finding] = []
     for position, migration in enumerate(migrations):

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
 UPGRADE = "upgrade"
+# Migration.memo key: the tables and columns a file's MODELS_STATE describes (derived
+# from the file alone, so the cache keeps it).
+STATE_TABLES = "described_tables"
 DOWNGRADE = "downgrade"
 FILE = "file"
 SECTIONS = (UPGRADE, DOWNGRADE)

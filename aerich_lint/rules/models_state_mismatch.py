@@ -3,10 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from aerich_lint.cache import STATE_TABLES
 from aerich_lint.history.schema import Schema
 from aerich_lint.load.models_state import ModelsStateError
-from aerich_lint.model import Migration, Severity
+from aerich_lint.model import STATE_TABLES, Migration, Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
 AERICH_TABLE = "aerich"
