@@ -265,6 +265,173 @@ _REVIEW_OPTIONS = (
 review_cmd.params.extend(p for p in check.params if p.name in _REVIEW_OPTIONS)
 
 
+@cli.command("verify")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--database-url",
+    envvar="AERICH_LINT_DATABASE_URL",
+    default="sqlite://:memory:",
+    show_default=True,
+    help="Server to verify on (postgres://, mysql:// or sqlite://). A scratch database "
+    "aerich_lint_<random> is created there and dropped at the end; the database the URL "
+    "names is never used. Also read from AERICH_LINT_DATABASE_URL.",
+)
+@click.option(
+    "--since",
+    metavar="REF",
+    help="Round-trip only the migrations changed since `git merge-base REF HEAD`; the ones "
+    "before them are applied without the round trip.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github", "gitlab", "junit", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--locks",
+    is_flag=True,
+    help="PostgreSQL: report the locks each upgrade statement takes on existing tables, "
+    "and table rewrites; warn on ACCESS EXCLUSIVE (exclusive-lock).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines (they go to a terminal only).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=300,
+    show_default=True,
+    help="Seconds allowed for one upgrade or downgrade.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    help="Lowest severity that makes the exit code 1 [default: warning].",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="pyproject.toml to read instead of the nearest one.",
+)
+@click.option(
+    "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
+)
+def verify_cmd(
+    paths: tuple[str, ...],
+    database_url: str,
+    since: str | None,
+    fmt: str,
+    locks: bool,
+    quiet: bool,
+    timeout: float,
+    fail_on: str | None,
+    config_path: Path | None,
+    color: bool | None,
+) -> None:
+    """Replay migrations on a real, scratch database: upgrade, downgrade, compare.
+
+    For each app, in version order: the upgrade as `aerich upgrade` runs it, one
+    synthetic row in every empty table, the downgrade, a comparison of the schema
+    with the one before the upgrade, and the upgrade again. Reports
+    upgrade-failed, downgrade-failed, roundtrip-mismatch and (with --locks)
+    exclusive-lock. Needs tortoise-orm and the server's driver:
+    `pip install 'aerich-lint[postgres]'` or `'aerich-lint[mysql]'`.
+    Exit codes as for check.
+    """
+    from aerich_lint.model import Severity
+    from aerich_lint.report import get_reporter
+    from aerich_lint.verify import VerifyOptions, run_verify
+
+    show_progress = not quiet and sys.stderr.isatty()
+    options = VerifyOptions(
+        paths=list(paths),
+        database_url=database_url,
+        since=since,
+        locks=locks,
+        config=config_path,
+        timeout=timeout,
+        fail_on=Severity.parse(fail_on) if fail_on else None,
+        progress=(lambda line: click.echo(f"verify: {line}", err=True)) if show_progress else None,
+    )
+    result = run_verify(options)
+    for warning in result.warnings:
+        click.echo(f"aerich-lint: warning: {warning}", err=True)
+    use_color = color if color is not None else (fmt == "text" and sys.stdout.isatty())
+    output = get_reporter(fmt).render(result, use_color)
+    if fmt == "text" and result.locks is not None:
+        from aerich_lint.verify.locks import render_text
+
+        output += "\n" + render_text(result.locks)
+    if _github_actions() and _defaulted("fmt"):
+        from aerich_lint.report.github import annotation_lines
+
+        output += annotation_lines(result)
+    click.echo(output, nl=False)
+    for error in result.errors:
+        click.echo(f"aerich-lint: error: {error}", err=True)
+    if result.errors:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)
+
+
+@cli.command("drift")
+@click.argument("path", required=False, type=click.Path(path_type=str))
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="pyproject.toml to read instead of the nearest one.",
+)
+@click.option(
+    "--app",
+    "apps",
+    multiple=True,
+    help="Only this app of the Tortoise config (repeatable, comma-separated) [default: all].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds allowed to import the Tortoise config and models and diff every app.",
+)
+def drift_cmd(
+    path: str | None, config_path: Path | None, apps: tuple[str, ...], fmt: str, timeout: float
+) -> None:
+    """Fail when the models changed but no migration was generated.
+
+    For each app of the Tortoise config named in [tool.aerich] / [tool.tortoise],
+    aerich's own offline diff compares the models with the MODELS_STATE of the
+    newest migration: exactly what `aerich migrate --offline` would write. It
+    runs on a temporary copy of the migrations and never connects to a
+    database. Exit code 0 in sync, 1 when an app drifted (the changes and the
+    SQL are printed), 2 when the config or models cannot be loaded or a
+    history cannot be compared.
+    """
+    from aerich_lint.drift import DriftOptions
+    from aerich_lint.drift import run as run_drift
+    from aerich_lint.drift.report import render_json, render_text
+
+    options = DriftOptions(path=path, config=config_path, apps=_csv(apps), timeout=timeout)
+    result = run_drift(options)
+    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    for error in result.errors:
+        click.echo(f"aerich-lint: error: {error}", err=True)
+    if result.errors:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_FINDINGS if result.drifted else EXIT_OK)
+
+
 @cli.command("rules")
 @click.option(
     "--format",

@@ -49,6 +49,7 @@ _MARKERS: tuple[tuple[re.Pattern[str], Dialect, str], ...] = (
 class Choice:
     dialect: Dialect
     reason: str
+    guessed: bool = False  # no evidence at all: a default, not a finding
 
 
 def from_scheme(scheme: str) -> Dialect | None:
@@ -157,5 +158,7 @@ class DialectResolver:
         if guess is not None:
             return Choice(guess.dialect, note + guess.reason)
         return Choice(
-            Dialect.POSTGRES, note + "no dialect evidence, assumed postgres (set --dialect)"
+            Dialect.POSTGRES,
+            note + "no dialect evidence, assumed postgres (set --dialect)",
+            guessed=True,
         )

@@ -39,6 +39,7 @@ def rules_json() -> str:
                     "hint": r.hint,
                     "dialects": sorted(d.value for d in r.dialects),
                     "enabled_by_default": r.enabled_by_default,
+                    "verify_only": r.verify_only,
                 }
                 for r in RULES
             ],
@@ -63,7 +64,8 @@ def explain(rule: Rule) -> str:
         f"{rule.name} ({rule.code})",
         "",
         f"Severity: {rule.severity.label}. Dialects: {_dialects(rule)}."
-        + ("" if rule.enabled_by_default else " Off by default (enable with --extend-select)."),
+        + ("" if rule.enabled_by_default else " Off by default (enable with --extend-select).")
+        + (" Reported by `aerich-lint verify` (needs a database)." if rule.verify_only else ""),
         "",
         "## What it does",
         wrap(rule.summary),

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aerich_lint.cache import ENV_OFF, AppCache, cache_root
 from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
@@ -72,6 +72,7 @@ class Result:
     files: int = 0
     fail_on: Severity = Severity.WARNING
     baselined: list[Finding] | None = None  # hidden by --baseline (None: no baseline)
+    extra: dict[str, Any] = field(default_factory=dict)  # more top-level JSON (verify)
 
     @property
     def failed(self) -> bool:
@@ -79,7 +80,7 @@ class Result:
 
 
 @dataclass
-class _Policy:
+class Policy:
     """The rules, severities and ignores in force for one project."""
 
     enabled: set[str]
@@ -93,7 +94,7 @@ class _Policy:
         return any(BY_NAME[name].needs_history for name in self.enabled)
 
 
-def _policy(project: Project, options: Options) -> _Policy:
+def policy_for(project: Project, options: Options) -> Policy:
     cfg = project.lint
     where = str(project.pyproject or "configuration")
     if options.select is not None:
@@ -118,7 +119,7 @@ def _policy(project: Project, options: Options) -> _Policy:
         glob: sorted(resolve(rules, f"{where}: per-file-ignores.{glob}"))
         for glob, rules in cfg.per_file_ignores.items()
     }
-    return _Policy(enabled, severity, per_file, project.root)
+    return Policy(enabled, severity, per_file, project.root)
 
 
 def run(options: Options) -> Result:
@@ -135,7 +136,7 @@ def run(options: Options) -> Result:
         scopes = limit_to_changes(found.apps, options.since)
     result = Result(errors=list(found.errors), warnings=list(found.warnings))
     projects = {id(a.project): a.project for a in found.apps}
-    policies = {key: _policy(p, options) for key, p in projects.items()}
+    policies = {key: policy_for(p, options) for key, p in projects.items()}
     first = next(iter(projects.values()), None)
     result.fail_on = options.fail_on or (first.lint.fail_on if first else None) or Severity.WARNING
     timeout = options.exec_timeout or (first.lint.exec_timeout if first else DEFAULT_EXEC_TIMEOUT)
@@ -179,7 +180,7 @@ def run(options: Options) -> Result:
 
 def _load_app(
     source: AppSource,
-    policy: _Policy,
+    policy: Policy,
     resolver: DialectResolver,
     use_cache: bool,
     pending: list[Pending],
@@ -238,7 +239,7 @@ def _parse_app(job: _AppWork, executed: set[int]) -> None:
 @dataclass
 class _AppWork:
     source: AppSource
-    policy: _Policy
+    policy: Policy
     migrations: list[Migration] = field(default_factory=list)
     digests: dict[int, str | None] = field(default_factory=dict)  # id(migration) -> sha256
     to_parse: list[Migration] = field(default_factory=list)
@@ -268,7 +269,7 @@ def _check_app(job: _AppWork, errors: list[str]) -> list[Finding]:
     for position, migration in enumerate(migrations):
         if not migration.report:
             continue
-        _file_suppressions(migration)
+        file_suppressions(migration)
         ctx = Context(
             migration,
             job.dialect,
@@ -292,7 +293,7 @@ def _edited(job: _AppWork, migration: Migration) -> bool:
     return upgrade_edited(migration, job.scope, job.dialect)
 
 
-def _file_suppressions(migration: Migration) -> None:
+def file_suppressions(migration: Migration) -> None:
     if not migration.text or "aerich-lint" not in migration.text:
         return
     for line, body in file_ignores(migration.text):
@@ -301,7 +302,7 @@ def _file_suppressions(migration: Migration) -> None:
         migration.file_suppressions.append(sup)
 
 
-def _check(ctx: Context, policy: _Policy, errors: list[str]) -> list[Finding]:
+def _check(ctx: Context, policy: Policy, errors: list[str]) -> list[Finding]:
     migration = ctx.migration
     ignored_here = {
         name
@@ -309,7 +310,11 @@ def _check(ctx: Context, policy: _Policy, errors: list[str]) -> list[Finding]:
         if matches_any(migration.path, [glob], policy.root)
         for name in names
     }
-    active = [r for r in RULES if r.name in policy.enabled and r.name not in ignored_here]
+    active = [
+        r
+        for r in RULES
+        if r.name in policy.enabled and r.name not in ignored_here and not r.verify_only
+    ]
     findings: list[Finding] = []
     for rule in active:
         if ctx.dialect not in rule.dialects:
@@ -318,14 +323,14 @@ def _check(ctx: Context, policy: _Policy, errors: list[str]) -> list[Finding]:
             violations = list(rule.check(ctx))
         except Exception as exc:
             errors.append(
-                f"{_display_path(migration.path)}: internal error in rule {rule.name}: "
+                f"{display_path(migration.path)}: internal error in rule {rule.name}: "
                 f"{type(exc).__name__}: {exc} (please report it)"
             )
             continue
         for violation in violations:
-            if _suppressed(rule, violation, migration):
+            if is_suppressed(rule, violation, migration):
                 continue
-            findings.append(_finding(rule, violation, migration, policy))
+            findings.append(make_finding(rule, violation, migration, policy))
     findings.extend(_suppression_findings(migration, policy, ignored_here))
     return findings
 
@@ -334,7 +339,7 @@ def _matches(sup: Suppression, rule: Rule) -> bool:
     return any(lookup(name) is rule for name in sup.rules)
 
 
-def _suppressed(rule: Rule, violation: Violation, migration: Migration) -> bool:
+def is_suppressed(rule: Rule, violation: Violation, migration: Migration) -> bool:
     candidates = list(migration.file_suppressions)
     if violation.statement is not None:
         candidates = violation.statement.suppressions + candidates
@@ -354,7 +359,7 @@ def _all_suppressions(migration: Migration) -> list[Suppression]:
 
 
 def _suppression_findings(
-    migration: Migration, policy: _Policy, ignored_here: set[str]
+    migration: Migration, policy: Policy, ignored_here: set[str]
 ) -> list[Finding]:
     unknown_rule, unused_rule = BY_NAME["unknown-suppression"], BY_NAME["unused-suppression"]
     out: list[Finding] = []
@@ -363,7 +368,7 @@ def _suppression_findings(
         if not sup.rules:
             if unknown_rule.name in policy.enabled - ignored_here:
                 where.message = "suppression names no rule: write `aerich-lint: ignore RULE`"
-                out.append(_finding(unknown_rule, where, migration, policy))
+                out.append(make_finding(unknown_rule, where, migration, policy))
             continue
         for name in sup.rules:
             rule = lookup(name)
@@ -374,9 +379,10 @@ def _suppression_findings(
                         section=sup.section,
                         line=sup.line,
                     )
-                    out.append(_finding(unknown_rule, where, migration, policy))
+                    out.append(make_finding(unknown_rule, where, migration, policy))
             elif (
-                rule.name not in sup.used
+                not rule.verify_only  # only `aerich-lint verify` can use it
+                and rule.name not in sup.used
                 and rule.name in policy.enabled
                 and unused_rule.name in policy.enabled - ignored_here
             ):
@@ -384,11 +390,11 @@ def _suppression_findings(
                 where = Violation(
                     f"{kind} of {rule.name} suppresses nothing", section=sup.section, line=sup.line
                 )
-                out.append(_finding(unused_rule, where, migration, policy))
+                out.append(make_finding(unused_rule, where, migration, policy))
     return out
 
 
-def _finding(rule: Rule, violation: Violation, migration: Migration, policy: _Policy) -> Finding:
+def make_finding(rule: Rule, violation: Violation, migration: Migration, policy: Policy) -> Finding:
     stmt: Statement | None = violation.statement
     line = violation.line if violation.line is not None else (stmt.line if stmt else 1)
     column = stmt.column if stmt is not None and violation.line is None else 1
@@ -397,7 +403,7 @@ def _finding(rule: Rule, violation: Violation, migration: Migration, policy: _Po
         rule=rule.name,
         code=rule.code,
         severity=severity,
-        path=_display_path(migration.path),
+        path=display_path(migration.path),
         line=line,
         column=column,
         app=migration.app,
@@ -411,7 +417,7 @@ def _finding(rule: Rule, violation: Violation, migration: Migration, policy: _Po
 
 
 @cache
-def _display_path(path: Path) -> Path:
+def display_path(path: Path) -> Path:
     """Relative to the working directory, as editors and CI logs link it."""
     try:
         return Path(os.path.relpath(os.path.abspath(path), _cwd()))

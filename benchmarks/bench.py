@@ -122,6 +122,44 @@ def build_history(root: Path, count: int, templates: Sequence[Template]) -> Hist
     return History(project=project, migrations=project / "migrations", files=files)
 
 
+def build_verify_history(root: Path, count: int, fixtures: Path) -> Path:
+    """A history `aerich-lint verify` can replay: the `clean` app's aerich files
+    repeated, each repetition with its own table names (suffix per cycle, so a
+    cycle's later migrations find the tables its init created)."""
+    cycle = _clean_templates(fixtures)
+    project = root / "verify-project"
+    app_dir = project / "migrations" / APP
+    app_dir.mkdir(parents=True)
+    (project / "pyproject.toml").write_text(PYPROJECT, "utf-8")
+    for index in range(count):
+        template = cycle[index % len(cycle)]
+        path = app_dir / migration_filename(index, template.name)
+        path.write_text(suffix_identifiers(template.text, f"_{index // len(cycle)}"), "utf-8")
+    return project / "migrations"
+
+
+def _clean_templates(fixtures: Path) -> list[Template]:
+    found = []
+    for path in (fixtures / "clean").glob("*.py"):
+        match = MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match["version"]), Template(match["name"], path.read_text("utf-8"))))
+    return [t for _, t in sorted(found, key=lambda vt: vt[0])]
+
+
+def postgres_reachable(url: str) -> str | None:
+    """None when something listens at the URL's host and port, else why not."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), 2):
+            return None
+    except OSError as exc:
+        return f"no PostgreSQL at {parts.hostname}:{parts.port or 5432} ({exc.strerror or exc})"
+
+
 # ------------------------------------------------------------------------ SQL extraction
 
 
@@ -169,6 +207,8 @@ class Context:
     aerich_lint: Path
     history: History
     sql_dir: Path | None  # the --extract-sql folder, if any
+    verify_history: Path | None = None  # a history that applies cleanly (verify scenarios)
+    verify_url: str = ""  # the PostgreSQL server `aerich-lint verify` runs on
 
 
 @dataclass(frozen=True)
@@ -184,7 +224,6 @@ class Scenario:
 
 
 LINT_EXIT_CODES = frozenset({0, 1})  # 1: problems found (the fixtures contain hazards)
-
 
 
 # Rules that read the replayed history: ignoring all four skips the replay.
@@ -256,6 +295,20 @@ SCENARIOS: list[Scenario] = [
         description="aerich-lint <project>/migrations --format json, warm cache",
         command=lambda ctx: _lint(ctx, "--format", "json"),
         ok_exit_codes=LINT_EXIT_CODES,
+    ),
+    Scenario(
+        name="verify-postgres",
+        description="aerich-lint verify on --verify-migrations files (default 50), PostgreSQL "
+        "(scratch database, round trip of each migration)",
+        command=lambda ctx: [
+            str(ctx.aerich_lint),
+            "verify",
+            str(ctx.verify_history),
+            "--database-url",
+            ctx.verify_url,
+            "--quiet",
+        ],
+        skip_reason=lambda ctx: postgres_reachable(ctx.verify_url),
     ),
 ]
 
@@ -484,6 +537,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write results as JSON")
     parser.add_argument(
+        "--verify-migrations",
+        type=int_at_least(1),
+        default=50,
+        metavar="N",
+        help="migrations in the history the verify scenario replays (default: 50)",
+    )
+    parser.add_argument(
+        "--verify-url",
+        default=os.environ.get(
+            "AERICH_LINT_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+        ),
+        metavar="URL",
+        help="PostgreSQL server for the verify scenario (default: $AERICH_LINT_TEST_POSTGRES_URL "
+        "or postgres://postgres@127.0.0.1:5432/postgres)",
+    )
+    parser.add_argument(
         "--extract-sql",
         type=Path,
         metavar="DIR",
@@ -511,7 +580,14 @@ def benchmark(args: argparse.Namespace, root: Path) -> None:
     if args.extract_sql is not None:
         written = extract_sql(history.files, args.extract_sql)
         progress(f"wrote {written} .sql files to {args.extract_sql}")
-    ctx = Context(aerich_lint=executable, history=history, sql_dir=args.extract_sql)
+    verify_history = build_verify_history(root, args.verify_migrations, args.fixtures)
+    ctx = Context(
+        aerich_lint=executable,
+        history=history,
+        sql_dir=args.extract_sql,
+        verify_history=verify_history,
+        verify_url=args.verify_url,
+    )
 
     results = []
     for scenario in SCENARIOS:

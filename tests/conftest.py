@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from textwrap import dedent
 
@@ -77,9 +79,20 @@ def app_dir(tmp_path: Path) -> Path:
 # their hand-written migrations (no MODELS_STATE, loose downgrades) are not also
 # judged by the history rules, which have tests of their own.
 STATEMENT_RULES = [
-    "sql-syntax", "unrecognized-sql", "invalid-migration", "unknown-suppression",
-    "unused-suppression", "drop-table", "drop-column", "truncate", "delete-without-where",
-    "missing-downgrade", "non-transactional", "rename-column", "rename-table", "probable-rename",
+    "sql-syntax",
+    "unrecognized-sql",
+    "invalid-migration",
+    "unknown-suppression",
+    "unused-suppression",
+    "drop-table",
+    "drop-column",
+    "truncate",
+    "delete-without-where",
+    "missing-downgrade",
+    "non-transactional",
+    "rename-column",
+    "rename-table",
+    "probable-rename",
 ]
 
 
@@ -120,3 +133,65 @@ def cli(
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+
+
+# --- real database servers (verify) ---------------------------------------------------
+
+SERVER_URL_VARS = {
+    "postgres": "AERICH_LINT_TEST_POSTGRES_URL",
+    "mysql": "AERICH_LINT_TEST_MYSQL_URL",
+}
+
+
+def server_url(engine: str) -> str:
+    """The test server for an engine: skipped when its variable is unset, except in
+    CI (AERICH_LINT_REQUIRE_DATABASES), where a skipped database test is a failure."""
+    if engine == "sqlite":
+        return "sqlite://:memory:"
+    var = SERVER_URL_VARS[engine]
+    url = os.environ.get(var, "")
+    if not url:
+        message = (
+            f"{var} is not set (e.g. postgres://postgres@127.0.0.1:5432/postgres, "
+            "mysql://root:@127.0.0.1:3306/mysql)"
+        )
+        if os.environ.get("AERICH_LINT_REQUIRE_DATABASES"):
+            pytest.fail(message + " and AERICH_LINT_REQUIRE_DATABASES is set")
+        pytest.skip(message)
+    return url
+
+
+def scratch_databases(url: str) -> set[str]:
+    """The aerich_lint_* databases on a server (what verify must leave none of)."""
+    import asyncio
+
+    from aerich_lint.verify.database import Server
+
+    server = Server.parse(url)
+    if server.engine is Dialect.SQLITE:
+        return set()
+    query = {
+        Dialect.POSTGRES: "SELECT datname AS name FROM pg_database",
+        Dialect.MYSQL: "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA",
+    }[server.engine]
+
+    async def names() -> set[str]:
+        creds = server.credentials
+        client = server.client_class()(connection_name="aerich_lint_test", **creds)
+        await client.create_connection(with_db=bool(creds.get("database")))
+        try:
+            rows = await client.execute_query_dict(query)
+        finally:
+            await client.close()
+        return {str(r["name"]) for r in rows if str(r["name"]).startswith("aerich_lint_")}
+
+    return asyncio.run(names())
+
+
+@pytest.fixture(params=["sqlite", "postgres", "mysql"])
+def server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each engine's URL; the test fails if it leaves a scratch database behind."""
+    url = server_url(request.param)
+    before = scratch_databases(url)
+    yield url
+    assert scratch_databases(url) - before == set(), "verify left a scratch database behind"

@@ -57,6 +57,17 @@ def parse_chunk(
     return statements
 
 
+def split_statements(sql: str, dialect: Dialect) -> list[str]:
+    """The statements of a script, cut at the semicolons the tokenizer sees (so
+    semicolons in strings, comments and dollar quotes stay inside); the whole
+    script when it does not tokenize."""
+    try:
+        tokens = _dialect(dialect).tokenize(sql)
+    except TokenError:
+        return [sql] if sql.strip() else []
+    return [sql[group[0].start : group[-1].end + 1] for group in _split(tokens)]
+
+
 def _split(tokens: list[Token]) -> list[list[Token]]:
 
     groups: list[list[Token]] = [[]]

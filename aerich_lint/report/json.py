@@ -56,5 +56,6 @@ class JsonReporter:
             "tool": {"name": "aerich-lint", "version": __version__},
             "findings": findings,
             "summary": summary,
+            **result.extra,
         }
         return json.dumps(doc, indent=2) + "\n"

@@ -18,11 +18,13 @@ from aerich_lint.rules.constraint_not_valid import ConstraintNotValidRule
 from aerich_lint.rules.data_migration import DataMigrationRule
 from aerich_lint.rules.delete_without_where import DeleteWithoutWhereRule
 from aerich_lint.rules.downgrade_broken import DowngradeBrokenRule
+from aerich_lint.rules.downgrade_failed import DowngradeFailedRule
 from aerich_lint.rules.downgrade_mismatch import DowngradeMismatchRule
 from aerich_lint.rules.drop_column import DropColumnRule
 from aerich_lint.rules.drop_table import DropTableRule
 from aerich_lint.rules.duplicate_version import DuplicateVersionRule
 from aerich_lint.rules.edited_migration import EditedMigrationRule
+from aerich_lint.rules.exclusive_lock import ExclusiveLockRule
 from aerich_lint.rules.implicit_commit import ImplicitCommitRule
 from aerich_lint.rules.invalid_migration import InvalidMigrationRule
 from aerich_lint.rules.lock_timeout import LockTimeoutRule
@@ -36,6 +38,7 @@ from aerich_lint.rules.probable_rename import ProbableRenameRule
 from aerich_lint.rules.python_hazard import PythonHazardRule
 from aerich_lint.rules.rename_column import RenameColumnRule
 from aerich_lint.rules.rename_table import RenameTableRule
+from aerich_lint.rules.roundtrip_mismatch import RoundtripMismatchRule
 from aerich_lint.rules.set_not_null import SetNotNullRule
 from aerich_lint.rules.sql_syntax import SqlSyntaxRule
 from aerich_lint.rules.sqlite_pragma_in_transaction import SqlitePragmaInTransactionRule
@@ -44,6 +47,7 @@ from aerich_lint.rules.suppressions import UnknownSuppressionRule, UnusedSuppres
 from aerich_lint.rules.truncate import TruncateRule
 from aerich_lint.rules.unknown_object import UnknownObjectRule
 from aerich_lint.rules.unrecognized_sql import UnrecognizedSqlRule
+from aerich_lint.rules.upgrade_failed import UpgradeFailedRule
 from aerich_lint.rules.version_name import VersionNameRule
 from aerich_lint.rules.volatile_default import VolatileDefaultRule
 
@@ -89,6 +93,11 @@ RULES: tuple[Rule, ...] = (
     SqliteUnsupportedAlterRule(),
     SqlitePragmaInTransactionRule(),
     AddRequiredColumnRule(),
+    # --- found by `aerich-lint verify` on a real database (issue 6, AL401-AL409) ---
+    UpgradeFailedRule(),
+    DowngradeFailedRule(),
+    RoundtripMismatchRule(),
+    ExclusiveLockRule(),
 )
 
 BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}

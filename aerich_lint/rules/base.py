@@ -170,6 +170,8 @@ class Rule:
     enabled_by_default: ClassVar[bool] = True
     # True: reads Context.history, so the whole app history must be loaded and replayed
     needs_history: ClassVar[bool] = False
+    # True: found by `aerich-lint verify` on a real database, never by the static check
+    verify_only: ClassVar[bool] = False
 
     def check(self, ctx: Context) -> Iterator[Violation]:
         raise NotImplementedError

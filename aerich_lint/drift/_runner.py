@@ -1,0 +1,380 @@
+"""Subprocess entry point: run aerich's offline diff on a copy of the migrations.
+
+Run as ``python -m aerich_lint.drift._runner`` with the project root as working
+directory; reads one JSON request on stdin and writes one JSON answer to the
+file the request names (stdout is left to user code and aerich's chatter).
+This is the only place that imports tortoise, aerich and the user's settings
+and models, so the ``aerich-lint`` process stays lean and a hang or a crash in
+user code costs only this process (the parent enforces the timeout).
+
+What makes it safe to point at a production configuration:
+
+* an audit hook, installed before anything else is imported, refuses every
+  network connection or name lookup and every ``sqlite3.connect``, and any
+  write inside the user's migrations folders; each attempt is recorded and
+  reported, so a connection attempt is an error instead of a hang;
+* aerich only ever sees the copy of each migrations folder (the request's
+  ``workdir``), in offline mode (MODELS_STATE of the newest file, no
+  ``aerich`` table), and writes the migration it would generate there;
+* bytecode is never written; stdin is at its end, so a prompt nobody expected
+  fails instead of waiting.
+
+aerich's rename prompt ("Rename name to title?") is answered no and recorded:
+the SQL is then aerich's ADD + DROP, and the parent reports a possible rename.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import io
+import json
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+_BLOCKED_NETWORK = frozenset(
+    {
+        "socket.connect",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.gethostbyaddr",
+        "socket.sendto",
+        "socket.sendmsg",
+        "sqlite3.connect",
+    }
+)
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+_FILE_EVENTS = frozenset({"os.mkdir", "os.remove", "os.rmdir", "os.rename", "shutil.rmtree"})
+_RENAME = re.compile(r"^\s*\((?P<model>[^)]+)\) Rename (?P<old>\S+) to (?P<new>\S+)\?\s*$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# aerich's debug echo before re-raising NotSupportError: not a message for people
+_DEBUG = re.compile(r"^model = .*; field_name = .*; change = ")
+
+
+class Blocked(PermissionError):
+    """Raised by the guard where user code or a driver tries to reach a database."""
+
+
+class Guard:
+    """The audit hook: no network, no sqlite file, no writes to protected folders."""
+
+    def __init__(self) -> None:
+        self.attempts: list[str] = []
+        self.protected: list[str] = []  # resolved folders nothing may write into
+
+    def __call__(self, event: str, args: tuple[Any, ...]) -> None:
+        if event in _BLOCKED_NETWORK:
+            self._refuse(f"{event}{_short_args(args)}")
+        elif event == "open" and self.protected and len(args) >= 3:
+            path, mode, flags = args[0], args[1], args[2]
+            writing = (
+                any(c in mode for c in "wax+")
+                if isinstance(mode, str)
+                else isinstance(flags, int) and bool(flags & _WRITE_FLAGS)
+            )
+            if writing and self._is_protected(path):
+                self._refuse(f"write to {path}")
+        elif event in _FILE_EVENTS and self.protected:
+            # os.rename's destination counts too: a file moved into the folder is a write
+            for path in args[: 2 if event == "os.rename" else 1]:
+                if self._is_protected(path):
+                    self._refuse(f"{event} {path}")
+
+    def _is_protected(self, path: object) -> bool:
+        if not isinstance(path, (str, os.PathLike)):
+            return False
+        text = os.path.abspath(os.fspath(path))
+        if not isinstance(text, str):
+            return False
+        return any(text == p or text.startswith(p + os.sep) for p in self.protected)
+
+    def _refuse(self, what: str) -> None:
+        if what not in self.attempts:
+            self.attempts.append(what)
+        raise Blocked(f"aerich-lint drift never connects or writes here: blocked {what}")
+
+
+def _short_args(args: tuple[Any, ...]) -> str:
+    shown = [a for a in args[:2] if isinstance(a, (str, int, tuple))]
+    return " " + " ".join(repr(a) for a in shown) if shown else ""
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return type(exc).__name__ + (f": {text[0]}" if text else "")
+
+
+class Failure(Exception):
+    """A problem that stops the whole run (exit code 2 in the parent)."""
+
+
+def _import_config(target: str) -> dict[str, Any]:
+    """``module.NAME`` (or ``module.Class.NAME``), resolved the way aerich does."""
+    import importlib
+
+    module_name, _, attr = target.rpartition(".")
+    if not module_name:
+        raise Failure(f"tortoise_orm = {target!r} is not of the form module.NAME")
+    try:
+        obj: Any = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        outer, _, cls = module_name.rpartition(".")
+        if not outer or exc.name not in (module_name, None):
+            raise Failure(f"cannot import the Tortoise config {target}: {_one_line(exc)}") from None
+        try:
+            obj = getattr(importlib.import_module(outer), cls)
+        except Exception as inner:
+            raise Failure(
+                f"cannot import the Tortoise config {target}: {_one_line(inner)}"
+            ) from None
+    except Exception as exc:
+        raise Failure(f"cannot import the Tortoise config {target}: {_one_line(exc)}") from None
+    config = getattr(obj, attr, None)
+    if not isinstance(config, dict):
+        found = "missing" if config is None else f"a {type(config).__name__}"
+        raise Failure(f"the Tortoise config {target} is {found}, not a dict")
+    if not isinstance(config.get("apps"), dict) or not config["apps"]:
+        raise Failure(f"the Tortoise config {target} has no apps")
+    return config
+
+
+def _import_models(config: dict[str, Any]) -> None:
+    """Import every app's models modules first: tortoise turns any ImportError raised
+    inside one into 'Module "x" not found', hiding the real cause."""
+    import importlib
+
+    for app, entry in config["apps"].items():
+        modules = entry.get("models", []) if isinstance(entry, dict) else []
+        for name in modules if isinstance(modules, (list, tuple)) else [modules]:
+            if not isinstance(name, str):
+                continue
+            try:
+                importlib.import_module(name)
+            except Blocked:
+                raise
+            except BaseException as exc:
+                raise Failure(
+                    f"cannot import the models of app {app} ({name}): {_one_line(exc)}"
+                ) from None
+
+
+def _reset(migrate: Any) -> None:
+    """aerich keeps one migration's state in class attributes: empty them per app."""
+    for name, value in list(vars(migrate).items()):
+        if name.startswith("__"):
+            continue
+        if isinstance(value, list):
+            setattr(migrate, name, [])
+        elif isinstance(value, dict):
+            setattr(migrate, name, {})
+    migrate._last_version_content = None
+    migrate._db_version = None
+
+
+def _jsonable(value: Any) -> Any:
+    """Model descriptions as JSON (tortoise Index objects by their describe())."""
+    from aerich.coder import JsonEncoder
+
+    class Encoder(JsonEncoder):
+        def default(self, o: Any) -> Any:
+            try:
+                return super().default(o)
+            except TypeError:
+                return repr(o)
+
+    return json.loads(json.dumps(value, cls=Encoder))
+
+
+class Prompts:
+    """Stands in for asyncclick.prompt: answers aerich's rename question no."""
+
+    def __init__(self) -> None:
+        self.renames: list[dict[str, str]] = []
+
+    async def __call__(self, text: str, *args: Any, **kwargs: Any) -> bool:
+        match = _RENAME.match(text)
+        if match:
+            self.renames.append(match.groupdict())
+            return False
+        raise Failure(f"aerich asked a question drift cannot answer: {' '.join(text.split())}")
+
+
+async def _diff_app(
+    config: dict[str, Any],
+    app: str,
+    source: Path,
+    shown: str,
+    workdir: Path,
+    prompts: Prompts,
+) -> dict[str, Any]:
+    from aerich.exceptions import NotSupportError
+    from aerich.migrate import Migrate
+    from aerich.utils import get_models_describe, import_py_module
+
+    answer: dict[str, Any] = {"name": app, "folder": str(source)}
+    _reset(Migrate)
+    copied = workdir / "migrations" / app
+    shutil.copytree(source, copied, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    Migrate.app = app
+    Migrate.migrate_location = copied
+    last = Migrate.get_last_version_module()
+    if last is None:
+        answer["error"] = (
+            f"app {app}: no migration in {shown}: run `aerich --app {app} init-migrations` "
+            f"(or `aerich --app {app} init-db`) first"
+        )
+        return answer
+    answer["last"] = last.name + ".py"
+    try:
+        module = import_py_module(last)
+    except Exception as exc:
+        answer["error"] = f"app {app}: cannot import {last.name}.py: {_one_line(exc)}"
+        return answer
+    if not getattr(module, "MODELS_STATE", None):
+        answer["error"] = (
+            f"app {app}: the newest migration {last.name}.py has no MODELS_STATE, so there is "
+            "nothing to compare the models with: run `aerich fix-migrations` (against a database "
+            "where every migration is applied) to add it"
+        )
+        return answer
+    try:
+        await Migrate.init(config, app, str(workdir / "migrations"), offline=True)
+    except Exception as exc:
+        answer["error"] = f"app {app}: aerich cannot read {last.name}.py: {_one_line(exc)}"
+        return answer
+    if Migrate._last_version_content is None:
+        answer["error"] = f"app {app}: aerich cannot read the MODELS_STATE of {last.name}.py"
+        return answer
+    answer["dialect"] = Migrate.dialect
+    answer["skip"] = f"{app}.{Migrate._aerich}"
+    # as JSON before the diff, which pops entries from these dicts
+    answer["old"] = _jsonable(Migrate._last_version_content)
+    answer["new"] = _jsonable(get_models_describe(app))
+    before = len(prompts.renames)
+    chatter = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(chatter):
+            written = await Migrate.migrate("drift", False, no_input=False, offline=True)
+    except NotSupportError as exc:
+        answer["unsupported"] = str(exc)
+        written = None
+    except Failure:
+        raise
+    except Exception as exc:
+        answer["error"] = f"app {app}: aerich's diff failed: {_one_line(exc)}"
+        return answer
+    answer["renames"] = prompts.renames[before:]
+    answer["notes"] = [
+        line
+        for line in (_ANSI.sub("", raw).strip() for raw in chatter.getvalue().splitlines())
+        if line and not _RENAME.match(line) and not _DEBUG.match(line)
+    ]
+    answer["drifted"] = bool(written) or "unsupported" in answer
+    if written:
+        answer["sql"] = [s.strip() for s in Migrate.upgrade_operators]
+        answer["downgrade_sql"] = [s.strip() for s in Migrate.downgrade_operators]
+    return answer
+
+
+async def _run(request: dict[str, Any], guard: Guard) -> dict[str, Any]:
+    root = Path(request["root"])
+    workdir = Path(request["workdir"])
+    for path in reversed(request["paths"]):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    try:
+        import aerich
+        import asyncclick
+        import tortoise
+        from aerich.migrate import Migrate
+        from tortoise import Tortoise
+    except ImportError as exc:
+        raise Failure(
+            f"drift needs tortoise-orm and aerich installed next to aerich-lint "
+            f"({sys.executable}): {_one_line(exc)}"
+        ) from None
+    if "offline" not in inspect.signature(Migrate.init).parameters:
+        raise Failure(
+            f"drift needs aerich 0.9 or newer (offline migrate); found {aerich.__version__}"
+        )
+    result: dict[str, Any] = {
+        "tortoise": getattr(tortoise, "__version__", "?"),
+        "aerich": aerich.__version__,
+    }
+    target = request["tortoise_orm"]
+    config = _import_config(target)
+    apps = list(config["apps"])
+    wanted = request.get("apps") or apps
+    unknown = [a for a in wanted if a not in apps]
+    if unknown:
+        raise Failure(f"no app {unknown[0]!r} in {target} (its apps: {', '.join(apps)})")
+    try:
+        from aerich.cli import _check_aerich_models_included
+
+        _check_aerich_models_included(config)  # as `aerich migrate` does
+    except ImportError:
+        pass
+    except Exception as exc:
+        raise Failure(f"{target}: {exc}") from None
+    location = request["location"]
+    sources = {app: (root / Migrate.get_migration_dir(location, app)).resolve() for app in wanted}
+    guard.protected = sorted({str(p) for p in sources.values()})
+    _import_models(config)
+    try:
+        await Tortoise.init(config=config)
+    except Blocked:
+        raise
+    except Exception as exc:
+        raise Failure(f"Tortoise cannot load {target}: {_one_line(exc)}") from None
+    prompts = Prompts()
+    asyncclick.prompt = prompts
+    answers = []
+    for app in wanted:
+        # as configured ("migrations/models"): what the user recognises
+        shown = Migrate.get_migration_dir(location, app).as_posix()
+        if not sources[app].is_dir():
+            answers.append(
+                {
+                    "name": app,
+                    "folder": str(sources[app]),
+                    "error": (
+                        f"app {app}: migrations folder {shown} does not exist: run "
+                        f"`aerich --app {app} init-migrations` (or `aerich --app {app} init-db`)"
+                    ),
+                }
+            )
+            continue
+        answers.append(await _diff_app(config, app, sources[app], shown, workdir, prompts))
+    result["apps"] = answers
+    return result
+
+
+def main() -> int:
+    guard = Guard()
+    sys.addaudithook(guard)
+    sys.dont_write_bytecode = True
+    # Renames are answered no, so the MySQL version (RENAME COLUMN or CHANGE) never
+    # matters; setting it spares the warning aerich prints without it.
+    os.environ.setdefault("AERICH_MYSQL_VERSION", "8.0")
+    request = json.loads(sys.stdin.read())
+    out = Path(request["result"])
+    try:
+        result = asyncio.run(_run(request, guard))
+    except Failure as exc:
+        result = {"error": str(exc)}
+    except Blocked:
+        result = {}
+    except Exception as exc:
+        result = {"error": f"drift failed: {_one_line(exc)}"}
+    result["blocked"] = guard.attempts
+    out.write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""An app without models: ``Tortoise.init`` insists on one, verify needs none."""

@@ -1,0 +1,528 @@
+"""``aerich-lint verify``: replay each app's migrations on a scratch database.
+
+For every migration, in version order: upgrade (as aerich does), one synthetic
+row into every empty table, snapshot, downgrade, compare with the snapshot from
+before the upgrade, upgrade again. A statement that fails is reported with the
+database's own error; when the tables had rows, the section is tried again on
+empty tables to tell a data trap from a broken statement. When a failure leaves
+the schema half-changed (MySQL and SQLite commit DDL as it runs), the database
+is rebuilt by replaying the upgrades applied so far, so the next migration
+starts from the state it was written for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
+from aerich_lint.dialect import DialectResolver
+from aerich_lint.discover import AppSource, discover, matches_any
+from aerich_lint.errors import UsageError
+from aerich_lint.lint import (
+    Options,
+    Policy,
+    Result,
+    display_path,
+    file_suppressions,
+    is_suppressed,
+    make_finding,
+    policy_for,
+)
+from aerich_lint.load import load_text, new_migration, read_file
+from aerich_lint.model import DOWNGRADE, UPGRADE, App, Dialect, Finding, Migration, Severity
+from aerich_lint.parse import parse_migration
+from aerich_lint.rules import BY_NAME
+from aerich_lint.rules.base import Violation
+from aerich_lint.verify.database import Scratch, Server
+from aerich_lint.verify.execute import Executor, Failure, Outcome, StatementHook
+from aerich_lint.verify.introspect import Schema, compare, snapshot
+from aerich_lint.verify.locks import LockEntry, LockObserver
+from aerich_lint.verify.rows import clear_rows, fill_empty_tables
+
+DEFAULT_URL = "sqlite://:memory:"
+DEFAULT_TIMEOUT = 300.0
+_ENGINE_NAMES = {Dialect.POSTGRES: "PostgreSQL", Dialect.MYSQL: "MySQL", Dialect.SQLITE: "SQLite"}
+_EXAMPLE_URLS = {
+    Dialect.POSTGRES: "postgres://USER@HOST:5432/postgres",
+    Dialect.MYSQL: "mysql://USER:PASSWORD@HOST:3306/mysql",
+    Dialect.SQLITE: DEFAULT_URL,
+}
+
+
+@dataclass
+class VerifyOptions:
+    paths: list[str] = field(default_factory=list)
+    database_url: str = DEFAULT_URL
+    since: str | None = None
+    locks: bool = False
+    config: Path | None = None
+    timeout: float = DEFAULT_TIMEOUT  # seconds for one section of one migration
+    fail_on: Severity | None = None
+    progress: Callable[[str], None] | None = None  # one line per migration
+
+
+@dataclass
+class VerifyResult(Result):
+    server: str = ""  # engine and version, e.g. "PostgreSQL 15.10"
+    locks: list[LockEntry] | None = None  # None: no lock report asked for
+    verified: int = 0  # migrations that went through the whole round trip
+    no_downgrade: int = 0  # migrations without a downgrade: upgrade only
+
+
+@dataclass
+class _App:
+    source: AppSource
+    policy: Policy
+    app: App
+    migrations: list[Migration]
+
+
+@dataclass
+class _Applied:
+    ok: bool
+    empty: bool = False
+    failures: list[Failure] = field(default_factory=list)  # first try, then on empty tables
+    retried: bool = False  # tried again on empty tables
+
+
+_SCRATCH_NAME = re.compile(r"`?aerich_lint_[0-9a-f]{12}`?\.")
+
+
+def _without_scratch_name(message: str) -> str:
+    """MySQL names the database in its errors: the scratch one is noise (and
+    changes when the database is rebuilt)."""
+    return _SCRATCH_NAME.sub("", message)
+
+
+class _Stop(Exception):
+    """The database cannot be brought back to a known state: verification ends."""
+
+
+def run_verify(options: VerifyOptions) -> VerifyResult:
+    server = Server.parse(options.database_url)
+    found = discover(options.paths, options.config)
+    result = VerifyResult(errors=list(found.errors), warnings=list(found.warnings))
+    if options.since is not None:
+        from aerich_lint.since import limit_to_changes
+
+        limit_to_changes(found.apps, options.since)
+    projects = {id(a.project): a.project for a in found.apps}
+    lint_options = Options(paths=options.paths, config=options.config)
+    policies = {key: policy_for(p, lint_options) for key, p in projects.items()}
+    first = next(iter(projects.values()), None)
+    result.fail_on = options.fail_on or (first.lint.fail_on if first else None) or Severity.WARNING
+    if options.locks and server.engine is not Dialect.POSTGRES:
+        result.warnings.append(
+            f"--locks reads PostgreSQL's pg_locks: no lock report on {server.engine.value}"
+        )
+    locks = options.locks and server.engine is Dialect.POSTGRES
+    timeout = first.lint.exec_timeout if first else DEFAULT_EXEC_TIMEOUT
+    resolver = DialectResolver(None, timeout)
+    apps: list[_App] = []
+    for source in found.apps:
+        job = _load(source, policies[id(source.project)], server.engine, resolver, result)
+        if job is not None:
+            apps.append(job)
+            result.apps.append(job.app)
+            result.files += sum(1 for m in job.migrations if m.report)
+    if not apps:
+        return result
+    for project in projects.values():
+        _add_import_paths(project)
+    result.locks = [] if locks else None
+    scratch = Scratch(server)
+    session = _Session(scratch, options, result, locks)
+    try:
+        asyncio.run(session.run(apps))
+    finally:
+        if scratch.created:
+            try:
+                asyncio.run(scratch.drop())
+            except Exception as exc:
+                result.errors.append(
+                    f"could not drop the scratch database {scratch.name} on "
+                    f"{server.display}: {exc}; drop it by hand"
+                )
+    result.findings.sort(key=Finding.sort_key)
+    result.extra = {"verify": _summary(result, server)}
+    return result
+
+
+def _summary(result: VerifyResult, server: Server) -> dict[str, Any]:
+    return {
+        "database": server.display,
+        "server": result.server,
+        "verified": result.verified,
+        "no_downgrade": result.no_downgrade,
+        "locks": None if result.locks is None else [e.as_dict() for e in result.locks],
+    }
+
+
+def _add_import_paths(project: Project) -> None:
+    """Migrations import the project's modules as aerich runs them: from its root."""
+    root = project.root.resolve()
+    paths = [str(root)]
+    if project.aerich is not None:
+        paths.append(str((root / project.aerich.src_folder).resolve()))
+    for path in reversed(paths):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+
+
+def _load(
+    source: AppSource,
+    policy: Policy,
+    engine: Dialect,
+    resolver: DialectResolver,
+    result: VerifyResult,
+) -> _App | None:
+    project = source.project
+    files = [f for f in source.files if not matches_any(f, project.lint.exclude, project.root)]
+    if not any(source.is_reported(f) for f in files):
+        return None
+    migrations: list[Migration] = []
+    for path in files:
+        migration = new_migration(path, source.name)
+        migration.report = source.is_reported(path)
+        if read_file(migration) is not None:
+            load_text(migration)
+            if migration.load_error is None:
+                parse_migration(migration, engine)
+        file_suppressions(migration)
+        migrations.append(migration)
+    choice = resolver.choose(project, source.name, [m.text for m in migrations[:20]])
+    if choice.dialect is not engine and not choice.guessed:
+        result.errors.append(
+            f"app {source.name}: its migrations are written for {choice.dialect.value} "
+            f"({choice.reason}); verify them on a {choice.dialect.value} server: "
+            f"--database-url {_EXAMPLE_URLS[choice.dialect]}"
+        )
+        return None
+    app = App(source.name, source.folder, migrations, engine, "")
+    return _App(source, policy, app, migrations)
+
+
+class _Session:
+    def __init__(
+        self, scratch: Scratch, options: VerifyOptions, result: VerifyResult, locks: bool
+    ) -> None:
+        self.scratch = scratch
+        self.engine = scratch.engine
+        self.options = options
+        self.result = result
+        self.locks = locks
+        self.executor = Executor(self.engine)
+        self.client: Any = None
+        self.applied: list[Migration] = []  # upgraded so far, in order, across apps
+        self.policies: dict[int, Policy] = {}
+        self._fill_warned: set[str] = set()
+
+    # --- the whole run --------------------------------------------------------------
+
+    async def run(self, apps: list[_App]) -> None:
+        await self.scratch.create()
+        try:
+            self.client = await self.scratch.connect()
+            empty = await snapshot(self.client, self.engine)
+            if empty.tables or empty.others:
+                raise UsageError(
+                    f"the new scratch database {self.scratch.name} is not empty "
+                    f"({len(empty.tables)} tables: the server's template database has some); "
+                    "refusing to run migrations in it"
+                )
+            self.result.server = await self._server_version()
+            where = (
+                "an in-memory database"
+                if self.engine is Dialect.SQLITE
+                else f"a scratch database on {self.scratch.server.display}"
+            )
+            for job in apps:
+                job.app.dialect_reason = f"verified on {self.result.server}, {where}"
+                for m in job.migrations:
+                    self.policies[id(m)] = job.policy
+                await self._app(job)
+        except _Stop as stop:
+            self.result.errors.append(str(stop))
+        finally:
+            await self.scratch.disconnect()
+
+    async def _server_version(self) -> str:
+        query = {
+            Dialect.POSTGRES: "SELECT current_setting('server_version') AS v",
+            Dialect.MYSQL: "SELECT VERSION() AS v",
+            Dialect.SQLITE: "SELECT sqlite_version() AS v",
+        }[self.engine]
+        rows = await self.client.execute_query_dict(query)
+        version = str(rows[0]["v"]).split()[0] if rows else "?"
+        if self.engine is Dialect.MYSQL and "mariadb" in version.lower():
+            return f"MariaDB {version.split('-')[0]}"
+        return f"{_ENGINE_NAMES[self.engine]} {version}"
+
+    async def _app(self, job: _App) -> None:
+        total = len(job.migrations)
+        for position, migration in enumerate(job.migrations, 1):
+            started = time.perf_counter()
+            status, go_on = await self._migration(migration)
+            if self.options.progress is not None:
+                took = time.perf_counter() - started
+                self.options.progress(
+                    f"[{position}/{total}] {job.app.name}/{migration.path.name}: {status} "
+                    f"({took:.2f} s)"
+                )
+            if not go_on:
+                left = total - position
+                if left:
+                    self.result.warnings.append(
+                        f"app {job.app.name}: {migration.path.name} cannot be applied, so the "
+                        f"{left} migration{'s' if left != 1 else ''} after it "
+                        f"{'were' if left != 1 else 'was'} not verified"
+                    )
+                return
+
+    # --- one migration --------------------------------------------------------------
+
+    async def _migration(self, m: Migration) -> tuple[str, bool]:
+        """(status for the progress line, whether the app can go on)."""
+        before = await self._snapshot()
+        transactional = self.executor.run_in_transaction(m)
+        observer: LockObserver | None = None
+        if self.locks and m.report and transactional:
+            observer = LockObserver(m, set(before.tables), display_path(m.path))
+        up = await self._apply(m, UPGRADE, transactional, before, observer)
+        if up.failures and (m.report or not up.ok):
+            self._report_failure("upgrade-failed", m, UPGRADE, up)
+        if not up.ok:
+            await self._fill(m)
+            return "upgrade failed", False
+        self.applied.append(m)
+        if observer is not None:
+            self._report_locks(m, observer.entries, before)
+        await self._fill(m)
+        status = "upgrade failed (on tables with rows)" if up.failures else ""
+        if not m.report:
+            return status or "applied (context)", True
+        status = await self._round_trip(m, transactional, before, up) or status
+        await self._fill(m)  # a retry on empty tables or a rebuild may have emptied them
+        return status or "ok", True
+
+    async def _round_trip(
+        self, m: Migration, transactional: bool, before: Schema, up: _Applied
+    ) -> str:
+        after = await self._snapshot()
+        down = await self._apply(m, DOWNGRADE, True, after)
+        if down.empty:
+            self.result.no_downgrade += 1
+            return "ok (no downgrade)"
+        self.result.verified += 1
+        status = ""
+        if down.failures:
+            self._report_failure("downgrade-failed", m, DOWNGRADE, down)
+            status = "downgrade failed"
+        if not down.ok:
+            return status
+        await self._fill(m)
+        now = await self._snapshot()
+        differences = compare(before, now)
+        if differences:
+            self._report_mismatch(m, differences)
+            status = status or "round trip differs"
+        again = await self._apply(m, UPGRADE, transactional, now)
+        # A data trap the first upgrade hit already is not the round trip's doing.
+        if not again.ok or (again.failures and not up.failures):
+            failure = again.failures[-1] if not again.ok else again.failures[0]
+            self._emit(
+                "roundtrip-mismatch",
+                m,
+                Violation(
+                    "applying the upgrade again after its downgrade fails: " + failure.message,
+                    failure.statement,
+                    UPGRADE,
+                    None if failure.statement else failure.line,
+                ),
+            )
+            status = status or "upgrade fails after the downgrade"
+        if not again.ok and compare(after, await self._snapshot()):
+            await self._rebuild()
+        return status
+
+    async def _apply(
+        self,
+        m: Migration,
+        section: str,
+        transactional: bool,
+        expected: Schema,
+        hook: StatementHook | None = None,
+        report_retry: bool = True,
+    ) -> _Applied:
+        """Run a section; on failure, bring the database back to ``expected`` and,
+        when the tables had rows, try once more on empty tables."""
+        outcome = await self._run(m, section, transactional, hook)
+        if outcome.failure is None:
+            return _Applied(True, empty=outcome.empty)
+        applied = _Applied(False, failures=[outcome.failure])
+        await self._restore(expected)
+        if not report_retry or not any(t.rows for t in expected.tables.values()):
+            return applied
+        current = await self._snapshot()
+        await clear_rows(self.client, self.engine, current)
+        retry = await self._run(m, section, transactional, None)
+        applied.retried = True
+        if retry.failure is None:
+            applied.ok = True
+            return applied
+        applied.failures.append(retry.failure)
+        await self._restore(expected)
+        return applied
+
+    async def _run(
+        self, m: Migration, section: str, transactional: bool, hook: StatementHook | None
+    ) -> Outcome:
+        try:
+            return await asyncio.wait_for(
+                self.executor.run(self.client, m, section, transactional, hook),
+                self.options.timeout,
+            )
+        except asyncio.TimeoutError:
+            failure = Failure(
+                f"timed out after {self.options.timeout:g} s", section, m.section(section).line
+            )
+            self.client = await self.scratch.reset()  # the connection is in an unknown state
+            await self._replay()
+            return Outcome(failure=failure)
+
+    async def _snapshot(self) -> Schema:
+        return await snapshot(self.client, self.engine)
+
+    async def _fill(self, m: Migration) -> None:
+        problems = await fill_empty_tables(self.client, self.engine, await self._snapshot())
+        for problem in problems:
+            if problem not in self._fill_warned:
+                self._fill_warned.add(problem)
+                self.result.warnings.append(f"{display_path(m.path)}: {problem}")
+
+    async def _restore(self, expected: Schema) -> None:
+        """After a failure: rebuild when the schema is no longer ``expected``."""
+        if compare(expected, await self._snapshot()):
+            await self._rebuild()
+
+    async def _rebuild(self) -> None:
+        """A fresh database with every upgrade applied so far replayed in it."""
+        self.client = await self.scratch.reset()
+        await self._replay()
+
+    async def _replay(self) -> None:
+        for m in self.applied:
+            transactional = self.executor.run_in_transaction(m)
+            outcome = await self.executor.run(self.client, m, UPGRADE, transactional)
+            if outcome.failure is not None:
+                await clear_rows(self.client, self.engine, await self._snapshot())
+                outcome = await self.executor.run(self.client, m, UPGRADE, transactional)
+            if outcome.failure is not None:
+                raise _Stop(
+                    f"{display_path(m.path)}: replaying the upgrades to rebuild the scratch "
+                    f"database failed ({outcome.failure.message}); verification stopped"
+                )
+            await self._fill(m)
+
+    # --- findings -------------------------------------------------------------------
+
+    def _emit(self, rule_name: str, m: Migration, violation: Violation) -> None:
+        rule = BY_NAME[rule_name]
+        policy = self.policies[id(m)]
+        if rule.name not in policy.enabled:
+            return
+        for glob, names in policy.per_file.items():
+            if rule.name in names and matches_any(m.path, [glob], policy.root):
+                return
+        if is_suppressed(rule, violation, m):
+            return
+        self.result.findings.append(make_finding(rule, violation, m, policy))
+
+    def _report_failure(self, rule: str, m: Migration, section: str, applied: _Applied) -> None:
+        for failure in applied.failures:
+            failure.message = _without_scratch_name(failure.message)
+        first = applied.failures[0]
+        what = f"the {section}"
+        if not applied.retried:
+            messages = [(first, f"{what} fails: {first.message}")]
+        elif applied.ok:
+            messages = [
+                (
+                    first,
+                    f"{what} fails once the tables have rows (it succeeds on empty tables): "
+                    f"{first.message}",
+                )
+            ]
+        else:
+            second = applied.failures[1]
+            same_place = (first.statement is second.statement) or (
+                first.statement is None and second.statement is None and first.line == second.line
+            )
+            if same_place and first.message == second.message:
+                messages = [(first, f"{what} fails: {first.message}")]
+            elif same_place:
+                messages = [
+                    (
+                        first,
+                        f"{what} fails with a row in each table: {first.message}; and on "
+                        f"empty tables: {second.message}",
+                    )
+                ]
+            else:
+                messages = [
+                    (first, f"{what} fails once the tables have rows: {first.message}"),
+                    (second, f"on empty tables {what} fails here: {second.message}"),
+                ]
+        for failure, message in messages:
+            line = None if failure.statement is not None else failure.line
+            self._emit(rule, m, Violation(message, failure.statement, failure.section, line))
+
+    def _report_mismatch(self, m: Migration, differences: list[str]) -> None:
+        shown = differences[:6]
+        more = len(differences) - len(shown)
+        text = "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+        statements = m.statements(DOWNGRADE)
+        line = None if statements else m.section(DOWNGRADE).line
+        self._emit(
+            "roundtrip-mismatch",
+            m,
+            Violation(
+                f"after upgrade and downgrade the schema differs from before: {text}",
+                statements[0] if statements else None,
+                DOWNGRADE,
+                line,
+            ),
+        )
+
+    def _report_locks(self, m: Migration, entries: list[LockEntry], before: Schema) -> None:
+        assert self.result.locks is not None
+        self.result.locks.extend(entries)
+        for entry in entries:
+            for table in entry.exclusive:
+                known = before.tables.get(table)
+                if known is None or known.rows == 0:
+                    continue
+                rewrote = table in entry.rewritten
+                if not rewrote and entry.lock_timeout not in ("0", "0ms", ""):
+                    continue  # a bounded wait for a catalog-only change
+                how = "and rewrites the table" if rewrote else "(no rewrite)"
+                bound = (
+                    "" if entry.lock_timeout not in ("0", "0ms", "") else "; no lock_timeout is set"
+                )
+                self._emit(
+                    "exclusive-lock",
+                    m,
+                    Violation(
+                        f'takes an ACCESS EXCLUSIVE lock on "{table}" {how}, held until the '
+                        f"migration commits{bound}",
+                        entry.stmt,
+                        UPGRADE,
+                    ),
+                )
