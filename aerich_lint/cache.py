@@ -18,50 +18,66 @@ reads JSON instead of parsing, and never imports sqlglot.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
+import re
+import shutil
 import sys
 import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from aerich_lint import __version__, effects
+from aerich_lint import __version__
 from aerich_lint.model import (
     STATE_TABLES,
+    Finding,
     FunctionFacts,
     Migration,
     Section,
+    Severity,
     Statement,
     Suppression,
 )
 
-FORMAT = 3
+FORMAT = 4
 ENV_DIR = "AERICH_LINT_CACHE_DIR"
 ENV_OFF = "AERICH_LINT_NO_CACHE"
-_EFFECT_TYPES: dict[str, type[Any]] = {
-    name: obj
-    for name, obj in vars(effects).items()
-    if isinstance(obj, type) and dataclasses.is_dataclass(obj)
-}
+
+
+@cache
+def _effect_types() -> dict[str, type[Any]]:
+    from aerich_lint import effects
+
+    return {
+        name: obj
+        for name, obj in vars(effects).items()
+        if isinstance(obj, type) and dataclasses.is_dataclass(obj)
+    }
 
 
 @cache
 def fingerprint() -> str:
-    """aerich-lint's version, its source files' state and sqlglot's version."""
-    from importlib.metadata import PackageNotFoundError, version
+    """aerich-lint's version, its source files' state and sqlglot's installed files
+    (found without importing it: warm runs never load sqlglot)."""
+    from importlib.util import find_spec
 
     package = Path(__file__).parent
     stamps = sorted(
         f"{p.relative_to(package)}:{p.stat().st_mtime_ns}:{p.stat().st_size}"
         for p in package.rglob("*.py")
     )
-    try:
-        sqlglot = version("sqlglot")
-    except PackageNotFoundError:
-        sqlglot = "?"
+    spec = find_spec("sqlglot")
+    sqlglot = "?"
+    if spec is not None and spec.origin:
+        installed = Path(spec.origin).parent
+        sqlglot = ";".join(
+            f"{p.name}:{p.stat().st_mtime_ns}:{p.stat().st_size}"
+            for p in sorted(installed.glob("_version.py")) + sorted(installed.glob("*.so"))
+        ) or str(installed)
     raw = "\n".join([__version__, sqlglot, sys.version, str(FORMAT), *stamps])
     return f"{__version__}-{hashlib.sha256(raw.encode()).hexdigest()[:16]}"
 
@@ -86,37 +102,39 @@ def cache_root(project_root: Path | None, has_pyproject: bool) -> Path:
 
 
 class AppCache:
-    """The entries of one app folder for one dialect."""
+    """One app folder's view of the cache (for one dialect).
+
+    - ``files/<dialect>/<sha256>.json``: one loaded and parsed file, by content (shared
+      by every app and project using this cache folder; written once, never changed);
+    - ``<app>.results.json``: the app's findings from its last full run, with the key
+      of everything they depend on;
+    - ``<app>.states.json``: a few replay states (the schema before a file), so that a
+      run on one changed file restores and replays only from there.
+    """
 
     def __init__(self, root: Path, folder: Path, dialect: str) -> None:
         key = hashlib.sha256(f"{folder.resolve()}|{dialect}".encode()).hexdigest()[:24]
-        self.path = root / fingerprint() / f"{key}.json"
+        self.base = root / fingerprint()
+        self.files = self.base / "files" / dialect
+        self.results_path = self.base / f"{key}.results.json"
+        self.states_path = self.base / f"{key}.states.json"
         self.dialect = dialect
-        self.entries: dict[str, Any] = {}
-        self.used: dict[str, Any] = {}
-        self.fresh: dict[str, Migration] = {}  # parsed in this run, encoded at save()
+        self.fresh: dict[str, Migration] = {}  # parsed in this run, written at save()
         self.fresh_if_derived: dict[str, Migration] = {}  # restored; re-saved if rules added
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("format") == FORMAT:
-                self.entries = data.get("entries", {})
-        except (OSError, ValueError):
-            pass
 
     @staticmethod
     def digest(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
 
     def restore(self, digest: str, migration: Migration) -> bool:
-        entry = self.entries.get(digest)
-        if entry is None:
+        entry = _read_json(self.files / f"{digest}.json")
+        if not isinstance(entry, dict) or entry.get("cache_format") != FORMAT:
             return False
         try:
             _restore(entry, migration)
         except (KeyError, TypeError, ValueError):
             return False
-        self.used[digest] = entry
-        if entry.get("state_tables") is None:
+        if entry.get("state_tables") is None and migration.models_state_raw is not None:
             self.fresh_if_derived[digest] = migration
         return True
 
@@ -124,27 +142,187 @@ class AppCache:
         self.fresh[digest] = migration
 
     def save(self) -> None:
-        """Keep the entries of the files seen in this run; atomic replace. Called
-        after the rules ran, so what they derived from a file's content alone
-        (the tables its MODELS_STATE describes) is kept too."""
+        """Write the files parsed in this run. Called after the rules ran, so what
+        they derived from a file's content alone (the tables its MODELS_STATE
+        describes) is kept too."""
         for digest, migration in self.fresh_if_derived.items():
             if STATE_TABLES in migration.memo:
                 self.fresh[digest] = migration
-        for digest, migration in self.fresh.items():
-            self.used[digest] = _encode(migration)
-        if not self.fresh and self.used.keys() == self.entries.keys():
+        if not self.fresh:
             return
+        if not self.base.exists():
+            _forget_other_versions(self.base)
+        for digest, migration in self.fresh.items():
+            entry = _encode(migration)
+            entry["cache_format"] = FORMAT
+            _write_json(self.files / f"{digest}.json", entry)
+
+    # -- replay states ----------------------------------------------------------------
+
+    def load_state(self, key: str, dialect: Any) -> Any:
+        """The history.State stored under ``key``, or None."""
+        data = _read_json(self.base / "states" / f"{key}.json")
+        if not isinstance(data, dict):
+            return None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.path.parent.parent / ".gitignore"
+            return decode_state(data, dialect)
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def save_states(self, states: dict[str, Any]) -> None:
+        """Write the states not stored yet; the app keeps its most recent few."""
+        folder = self.base / "states"
+        new = [key for key in states if not (folder / f"{key}.json").exists()]
+        if not new:
+            return
+        for key in new:
+            _write_json(folder / f"{key}.json", encode_state(states[key]))
+        recent = _read_json(self.states_path)
+        keys = list(dict.fromkeys(new + (recent if isinstance(recent, list) else [])))
+        for old in keys[_MAX_STATES:]:
+            with contextlib.suppress(OSError):
+                (folder / f"{old}.json").unlink()
+        _write_json(self.states_path, keys[:_MAX_STATES])
+
+    # -- the findings of a whole app, for a run where nothing changed ------------------
+
+    def load_results(self, key: str, folder: Path) -> list[Finding] | None:
+        """The findings stored under ``key`` (every file's, with paths in ``folder``),
+        or None."""
+        data = _read_json(self.results_path)
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None
+        paths: dict[str, Path] = {}
+        try:
+            return [_finding(row, folder, paths) for row in data["findings"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def save_results(self, key: str, findings: list[Finding]) -> None:
+        rows = [_finding_row(f) for f in findings]
+        _write_json(self.results_path, {"key": key, "findings": rows})
+
+
+_MAX_STATES = 8  # per app: a state is a whole schema
+_VERSION_DIR = re.compile(r"^\d[\w.+]*-[0-9a-f]{16}$")
+
+
+def _forget_other_versions(base: Path) -> None:
+    """A new aerich-lint (or sqlglot) starts a new folder: delete the old ones."""
+    try:
+        siblings = list(base.parent.iterdir())
+    except OSError:
+        return
+    for path in siblings:
+        if path != base and path.is_dir() and _VERSION_DIR.match(path.name):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def state_key(*parts: Any) -> str:
+    """The key of a replay state: what produced it (the files before it, in order)."""
+    raw = json.dumps([fingerprint(), FORMAT, *parts], sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def encode_state(state: Any) -> dict[str, Any]:
+    """A history.State as JSON-able data."""
+    schema, known = state.schema, state.known
+    tables = [
+        [
+            t.name,
+            [_value(c) for c in t.columns.values()],
+            [[k, _value(c)] for k, c in t.constraints.items()],
+        ]
+        for t in schema.tables.values()
+    ]
+    indexes = [
+        [k, ix.name, ix.table, list(ix.columns), ix.unique] for k, ix in schema.indexes.items()
+    ]
+    return {
+        "tables": tables,
+        "indexes": indexes,
+        "known": [
+            sorted(known.tables),
+            sorted(known.indexes),
+            sorted(known.constraints),
+            known.complete,
+        ],
+        "reliable": state.reliable,
+    }
+
+
+def decode_state(data: dict[str, Any], dialect: Any) -> Any:
+    from aerich_lint.history import State
+    from aerich_lint.history.schema import Index, Known, Schema, Table
+
+    schema = Schema(dialect)
+    for name, columns, constraints in data["tables"]:
+        table = Table(name)
+        for raw in columns:
+            column = _object(raw)
+            table.columns[column.name] = column
+        for key, raw in constraints:
+            table.constraints[key] = _object(raw)
+        schema.tables[name] = table
+    for key, name, table_name, columns, unique in data["indexes"]:
+        schema.indexes[key] = Index(name, table_name, tuple(columns), unique)
+    tables, indexes, constraints, complete = data["known"]
+    known = Known(set(tables), set(indexes), set(constraints), complete)
+    return State(schema, known, bool(data["reliable"]))
+
+
+def results_key(*parts: Any) -> str:
+    """What the findings of an app depend on, besides aerich-lint itself."""
+    raw = json.dumps([fingerprint(), FORMAT, *parts], sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+_FINDING_FIELDS = (
+    "rule", "code", "line", "column", "app", "migration", "version", "section",
+    "statement", "message", "fix",
+)  # fmt: skip
+
+
+def _finding_row(f: Finding) -> list[Any]:
+    # The path is stored as the file's name: the display path depends on the cwd.
+    return [f.path.name, f.severity.label, *[getattr(f, name) for name in _FINDING_FIELDS]]
+
+
+_SEVERITIES = {s.label: s for s in Severity}
+
+
+def _finding(row: list[Any], folder: Path, paths: dict[str, Path]) -> Finding:
+    name, severity, *rest = row
+    path = paths.get(name)
+    if path is None:
+        path = paths[name] = folder / name
+    fields = dict(zip(_FINDING_FIELDS, rest, strict=True))
+    return Finding(path=path, severity=_SEVERITIES[severity], **fields)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Atomic replace: a run reading the file sees the old or the new one whole."""
+    try:
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True)
+            root = next(p for p in path.parents if _VERSION_DIR.match(p.name)).parent
+            gitignore = root / ".gitignore"
             if not gitignore.exists():
                 gitignore.write_text("*\n", encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"format": FORMAT, "entries": self.used}, fh, separators=(",", ":"))
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a read-only checkout just runs uncached
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            # dumps, not dump: only the one-shot encoder is the C one (10x faster)
+            fh.write(json.dumps(data, separators=(",", ":")))
+        os.replace(tmp, path)
+    except (OSError, StopIteration):
+        pass  # a read-only checkout just runs uncached
 
 
 # -- encoding ------------------------------------------------------------------
@@ -162,7 +340,7 @@ def _value(obj: Any) -> Any:
 
 def _object(data: Any) -> Any:
     if isinstance(data, dict):
-        return _EFFECT_TYPES[data["@"]](*[_object(v) for v in data["v"]])
+        return _effect_types()[data["@"]](*[_object(v) for v in data["v"]])
     if isinstance(data, list):
         return tuple([_object(v) for v in data])
     return data
@@ -213,6 +391,16 @@ def _encode(m: Migration) -> dict[str, Any]:
         else None,
         "sections": sections,
     }
+
+
+def encode_entry(m: Migration) -> dict[str, Any]:
+    """A loaded and parsed migration as JSON-able data (what the cache stores)."""
+    return _encode(m)
+
+
+def restore_entry(entry: dict[str, Any], m: Migration) -> None:
+    """Fill ``m`` from ``encode_entry`` data."""
+    _restore(entry, m)
 
 
 def _restore(entry: dict[str, Any], m: Migration) -> None:

@@ -12,13 +12,13 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aerich_lint.cache import ENV_OFF, AppCache, cache_root
+from aerich_lint.cache import ENV_OFF, AppCache, cache_root, results_key, state_key
 from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
 from aerich_lint.dialect import DialectResolver
 from aerich_lint.discover import AppSource, discover, matches_any
 from aerich_lint.effects import effects
 from aerich_lint.errors import UsageError
-from aerich_lint.history import replay
+from aerich_lint.history import State, Step, replay
 from aerich_lint.load import (
     Pending,
     execute_pending,
@@ -142,6 +142,9 @@ def run(options: Options) -> Result:
     timeout = options.exec_timeout or (first.lint.exec_timeout if first else DEFAULT_EXEC_TIMEOUT)
     resolver = DialectResolver(options.dialect, timeout)
     use_cache = options.cache and not os.environ.get(ENV_OFF)
+    # The findings of an unchanged app are reused whole, except where they depend on
+    # more than the files and the configuration (git state, the review's history).
+    reuse = use_cache and options.since is None and not options.history
 
     pending: list[Pending] = []
     work = [
@@ -153,23 +156,37 @@ def run(options: Options) -> Result:
                 policies[id(source.project)],
                 resolver,
                 use_cache,
-                pending,
                 options.target_versions,
                 options.history,
+                reuse,
             )
         )
     ]
     for job in work:
         job.scope = scopes.get(id(job.source))
+    load_all(work, pending)
     execute_pending(pending, timeout, {str(j.source.folder): j.dialect.value for j in work})
     executed = {id(m) for _, m, _ in pending}
     for job in work:
-        _parse_app(job, executed)
         result.files += sum(1 for m in job.migrations if m.report)
-        result.findings.extend(_check_app(job, result.errors))
+        result.apps.append(job.app)
+        if job.reused is not None:
+            result.findings.extend(job.reused)
+            continue
+        _parse_app(job, executed)
+        errors_before = len(result.errors)
+        findings = _check_app(job, result.errors)
+        result.findings.extend(findings)
         if job.cache is not None:
             job.cache.save()
-        result.apps.append(job.app)
+            _save_states(job, executed)
+            if (
+                job.results_key is not None
+                and job.source.reported is None
+                and len(result.errors) == errors_before
+                and not any(id(m) in executed for m in job.migrations)
+            ):
+                job.cache.save_results(job.results_key, findings)
     result.findings.sort(key=Finding.sort_key)
     if known is not None:
         from aerich_lint import baseline
@@ -183,12 +200,12 @@ def _load_app(
     policy: Policy,
     resolver: DialectResolver,
     use_cache: bool,
-    pending: list[Pending],
     target_versions: list[Target],
     full_history: bool = False,
+    reuse: bool = False,
 ) -> _AppWork | None:
-    """Read the app's files, choose its dialect, restore what the cache has and
-    load the rest (files to execute are added to ``pending``)."""
+    """Read the app's files, choose its dialect, and reuse the app's findings or
+    restore what the cache has (the rest is left in ``to_load``)."""
     project = source.project
     source.files = [
         f for f in source.files if not matches_any(f, project.lint.exclude, project.root)
@@ -211,17 +228,85 @@ def _load_app(
     if use_cache:
         root = cache_root(project.root, project.pyproject is not None)
         job.cache = AppCache(root, source.folder, choice.dialect.value)
-    for migration in job.migrations:
+        if reuse and len(job.migrations) == len(source.files):
+            job.results_key = _results_key(job)
+            found = job.cache.load_results(job.results_key, _display_folder(source.folder))
+            if found is not None:
+                job.reused = [f for f in found if source.is_reported(f.path)]
+                return job
+        # (The review replays every file itself: it gets them all.)
+        partial = source.reported is not None and len(job.migrations) == len(source.files)
+        if partial and policy.needs_history and not full_history:
+            _resume(job)
+    # With a resumed replay, only the file before the first reported one (rules
+    # compare with it) and the files from there to the last reported one are needed.
+    needed = job.migrations[max(job.resume_at - 1, 0) : job.resume_end]
+    for migration in needed:
         digest = job.digests[id(migration)]
         if digest is None:
             continue  # unreadable: load_error is set
         if job.cache is not None and job.cache.restore(digest, migration):
             continue
+        job.to_load.append(migration)
+    return job
+
+
+def _resume(job: _AppWork) -> None:
+    """Start the replay at the first reported file when the cache has the state
+    before it: the files before it are then neither restored nor replayed."""
+    assert job.cache is not None
+    first = next(p for p, m in enumerate(job.migrations) if m.report)
+    if first == 0:
+        return
+    state = job.cache.load_state(_state_key(job, first), job.dialect)
+    if state is not None:
+        job.start, job.resume_at = state, first
+        job.resume_end = 1 + max(p for p, m in enumerate(job.migrations) if m.report)
+
+
+def _results_key(job: _AppWork) -> str:
+    policy = job.policy
+    return results_key(
+        job.source.name,
+        job.dialect.value,
+        str(job.target),
+        sorted(policy.enabled),
+        {name: level.label for name, level in policy.severity.items()},
+        policy.per_file,
+        str(policy.root.resolve()),
+        [(m.path.name, job.digests[id(m)]) for m in job.migrations],
+    )
+
+
+def load_all(work: list[_AppWork], pending: list[Pending]) -> None:
+    """Load (and, for the files that need no executing, parse) what the cache did
+    not have: in worker processes when there are many files, else here."""
+    from aerich_lint.parallel import parse_in_workers
+
+    todo = [(job, m) for job in work for m in job.to_load]
+    parsed = parse_in_workers([(m, job.dialect) for job, m in todo])
+    for job, migration in todo:
+        done = parsed.get(id(migration))
+        if done is not None:
+            _adopt(migration, done)
+            if job.cache is not None:
+                job.cache.store(job.digests[id(migration)] or "", migration)
+            continue
         info = load_text(migration)
         job.to_parse.append(migration)
         if info is not None and info.needs_exec and migration.load_error is None:
-            pending.append((source, migration, info))
-    return job
+            pending.append((job.source, migration, info))
+
+
+def _adopt(migration: Migration, parsed: Migration) -> None:
+    """Take what a worker loaded and parsed; keep this process's own fields."""
+    for name in (
+        "format", "sections", "run_in_transaction", "run_in_transaction_line",
+        "models_state_raw", "has_models_state", "models_state_line", "load_error",
+        "load_error_line", "functions", "module_db_calls",
+    ):  # fmt: skip
+        setattr(migration, name, getattr(parsed, name))
+    migration.memo.update(parsed.memo)
 
 
 def _parse_app(job: _AppWork, executed: set[int]) -> None:
@@ -242,8 +327,15 @@ class _AppWork:
     policy: Policy
     migrations: list[Migration] = field(default_factory=list)
     digests: dict[int, str | None] = field(default_factory=dict)  # id(migration) -> sha256
+    to_load: list[Migration] = field(default_factory=list)  # not in the cache
     to_parse: list[Migration] = field(default_factory=list)
     cache: AppCache | None = None
+    results_key: str | None = None
+    reused: list[Finding] | None = None  # the app's findings, from the cache
+    start: State | None = None  # the replay resumes from this cached state ...
+    resume_at: int = 0  # ... at this position (earlier files are not loaded)
+    resume_end: int | None = None  # ... and stops before this one (nor are later ones)
+    states: dict[int, State] = field(default_factory=dict)  # computed, by position
     app: App = field(default_factory=lambda: App("", Path()))
     target_versions: list[Target] = field(default_factory=list)  # from the command line
     scope: AppScope | None = None  # --since: what changed in the app folder
@@ -264,7 +356,12 @@ def _check_app(job: _AppWork, errors: list[str]) -> list[Finding]:
     index = AppIndex(source.files)
     first_version = index.versions[0] if index.versions else None
     needs_history = job.policy.needs_history
-    steps = replay(migrations, job.dialect) if needs_history else {}
+    steps: dict[int, Step] = {}
+    if needs_history:
+        begin, end = job.resume_at, job.resume_end or len(migrations)
+        keep = frozenset(p - begin for p in _positions_to_keep(job) if begin <= p <= end)
+        steps, states = replay(migrations[begin:end], job.dialect, job.start, keep)
+        job.states = {p + begin: state for p, state in states.items()}
     findings: list[Finding] = []
     for position, migration in enumerate(migrations):
         if not migration.report:
@@ -283,6 +380,34 @@ def _check_app(job: _AppWork, errors: list[str]) -> list[Finding]:
         )
         findings.extend(_check(ctx, job.policy, errors))
     return findings
+
+
+def _positions_to_keep(job: _AppWork) -> set[int]:
+    """Replay states worth caching: on a full run, before and after the newest file
+    (where pre-commit resumes for an edited or a new newest file); on a partial run,
+    before each reported file (the next edit of that file resumes there)."""
+    count = len(job.migrations)
+    if job.source.reported is None:
+        return {count - 1, count}
+    return {p for p, m in enumerate(job.migrations) if m.report}
+
+
+def _state_key(job: _AppWork, position: int) -> str:
+    """Replay states depend on the dialect and on the files before them, in order."""
+    prefix = [(m.path.name, job.digests.get(id(m))) for m in job.migrations[:position]]
+    return state_key(job.dialect.value, prefix)
+
+
+def _save_states(job: _AppWork, executed: set[int]) -> None:
+    """Cache the states this run computed, except after a file that was executed
+    (its SQL may depend on more than its own bytes)."""
+    if job.cache is None or not job.states or len(job.migrations) != len(job.source.files):
+        return
+    dynamic = [p for p, m in enumerate(job.migrations) if id(m) in executed]
+    limit = min(dynamic) if dynamic else len(job.migrations)
+    job.cache.save_states(
+        {_state_key(job, p): state for p, state in job.states.items() if p <= limit}
+    )
 
 
 def _edited(job: _AppWork, migration: Migration) -> bool:
@@ -416,13 +541,17 @@ def make_finding(rule: Rule, violation: Violation, migration: Migration, policy:
     )
 
 
-@cache
 def display_path(path: Path) -> Path:
     """Relative to the working directory, as editors and CI logs link it."""
+    return _display_folder(path.parent) / path.name
+
+
+@cache
+def _display_folder(folder: Path) -> Path:
     try:
-        return Path(os.path.relpath(os.path.abspath(path), _cwd()))
+        return Path(os.path.relpath(os.path.abspath(folder), _cwd()))
     except ValueError:  # another drive on Windows
-        return path
+        return folder
 
 
 @cache

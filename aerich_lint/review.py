@@ -155,7 +155,7 @@ class _Describer:
         self.ctx = Context(migration, dialect, is_first=False)
         usable = step is not None and step.reliable and migration.load_error is None
         self.schema: Schema | None = step.before.copy() if step and usable else None
-        self.complete = bool(step and usable and step.known and step.known.complete)
+        self.complete = bool(step and usable and step.complete)
         self.applier = Applier(self.schema, Known(complete=False)) if self.schema else None
         self.deletes_data = False
 
@@ -415,7 +415,7 @@ def _app_reviews(
     hidden: dict[tuple[str, str], list[Finding]],
 ) -> list[MigrationReview]:
     dialect = app.dialect or Dialect.POSTGRES
-    steps = replay(app.migrations, dialect)
+    steps, _ = replay(app.migrations, dialect)
     versions = [m.version for m in app.migrations if m.version is not None]
     first_version = min(versions) if versions else None
     out = []

@@ -24,8 +24,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def findings(project: Path, *args: str) -> list[dict]:
-    proc = cli("--format", "json", "--dialect", "postgres", *args, ".", cwd=project)
+def findings(project: Path, *args: str, path: str = ".") -> list[dict]:
+    proc = cli("--format", "json", "--dialect", "postgres", *args, path, cwd=project)
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)["findings"]
 
@@ -33,9 +33,14 @@ def findings(project: Path, *args: str) -> list[dict]:
 def test_warm_run_gives_the_same_findings_without_sqlglot(project: Path) -> None:
     cold = findings(project)
     cache = project / ".aerich_lint_cache"
-    assert len(list(cache.glob("*/*.json"))) == 3  # one per app
+    migrations = list((project / "migrations").rglob("*.py"))
+    assert len(list(cache.glob("*/files/postgres/*.json"))) == len(migrations)
+    assert len(list(cache.glob("*/*.results.json"))) == 3  # one per app
     assert (cache / ".gitignore").read_text() == "*\n"
     assert findings(project) == cold
+    # without the stored findings, the files come from the cache: still no sqlglot
+    for stored in cache.glob("*/*.results.json"):
+        stored.unlink()
     code = (
         "import sys, io, contextlib\nfrom aerich_lint.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
@@ -43,17 +48,27 @@ def test_warm_run_gives_the_same_findings_without_sqlglot(project: Path) -> None
         "print(any(m.startswith('sqlglot') for m in sys.modules))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "AERICH_LINT_CACHE_DIR"}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, env=env)
-    assert proc.stdout.strip() == "False", proc.stderr
+    for _ in range(2):  # the run that writes the findings back, and one that reads them
+        proc = subprocess.run(
+            [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, env=env
+        )
+        assert proc.stdout.strip() == "False", proc.stderr
+    assert findings(project) == cold
 
 
 def test_an_edit_is_seen_and_nothing_lands_in_migrations(project: Path) -> None:
     findings(project)
     path = next((project / "migrations" / "models").glob("4_*_drop_field.py"))
-    path.write_text(path.read_text().replace('DROP COLUMN "age";', 'DROP COLUMN "age";\n        TRUNCATE "product";'))
+    path.write_text(
+        path.read_text().replace(
+            'DROP COLUMN "age";', 'DROP COLUMN "age";\n        TRUNCATE "product";'
+        )
+    )
     rules = {f["rule"] for f in findings(project) if f["path"].endswith(path.name)}
     assert "truncate" in rules
-    written = [p for p in (project / "migrations").rglob("*") if p.suffix not in (".py",) and p.is_file()]
+    written = [
+        p for p in (project / "migrations").rglob("*") if p.suffix not in (".py",) and p.is_file()
+    ]
     assert written == [] and not list((project / "migrations").rglob("__pycache__"))
 
 
@@ -64,14 +79,102 @@ def test_no_cache_writes_nothing(project: Path) -> None:
 
 def test_corrupt_cache_is_ignored(project: Path) -> None:
     cold = findings(project)
-    for f in (project / ".aerich_lint_cache").glob("*/*.json"):
+    stored = [f for f in (project / ".aerich_lint_cache").rglob("*.json")]
+    assert stored
+    for f in stored:
         f.write_text('{"format": 1, "entries": {"x": 1}} garbage')
     assert findings(project) == cold
+    for f in stored:
+        f.write_text('{"cache_format": 4, "sections": 1, "key": "x", "tables": 3}')
+    assert findings(project) == cold
+
+
+def test_stored_findings_follow_the_configuration(project: Path) -> None:
+    cold = findings(project)
+    assert any(f["rule"] == "drop-column" for f in cold)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + '\n[tool.aerich-lint]\nignore = ["drop-column"]\n')
+    warm = findings(project)
+    assert [f for f in cold if f["rule"] != "drop-column"] == warm
+    assert any(f["rule"] == "drop-table" for f in warm)
+    assert findings(project, "--ignore", "drop-table") == [
+        f for f in warm if f["rule"] != "drop-table"
+    ]
+    pyproject.write_text(pyproject.read_text().replace('ignore = ["drop-column"]', ""))
+    assert findings(project) == cold
+
+
+def test_one_file_resumes_the_replay_from_a_stored_state(project: Path) -> None:
+    """pre-commit on the newest file (edited) and on a middle one: the cache's replay
+    state gives exactly what a full replay gives."""
+    folder = project / "migrations" / "models"
+    files = sorted(folder.glob("*.py"), key=lambda p: int(p.name.split("_")[0]))
+    newest, middle = files[-1], files[len(files) // 2]
+    findings(project)  # the full run stores the states before and after the newest file
+    states = project / ".aerich_lint_cache"
+    assert len(list(states.glob("*/states/*.json"))) >= 2
+    for path in (newest, middle, newest):
+        path.write_text(path.read_text() + "\n# edited\n")
+        for _ in range(2):  # the first run stores the state before the file, the next uses it
+            warm = findings(project, path=str(path.relative_to(project)))
+            cold = findings(project, "--no-cache", path=str(path.relative_to(project)))
+            assert warm == cold
+            assert {Path(f["path"]).name for f in warm} == {path.name}
+
+
+def test_parallel_parsing_gives_the_same_findings(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AERICH_LINT_JOBS", "1")
+    sequential = findings(project, "--no-cache")
+    monkeypatch.setenv("AERICH_LINT_JOBS", "2")
+    assert findings(project, "--no-cache") == sequential
+    assert findings(project) == sequential  # what the workers parsed, cached
+    assert findings(project) == sequential
+
+
+def test_worker_count() -> None:
+    from aerich_lint.parallel import MIN_FILES, workers
+
+    os.environ.pop("AERICH_LINT_JOBS", None)
+    assert workers(1) == 1 and workers(MIN_FILES - 1) == 1  # pre-commit: no pool
+    assert 1 <= workers(5000) <= 8
+
+
+def test_two_runs_can_share_the_cache(project: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "AERICH_LINT_CACHE_DIR"}
+    command = [
+        sys.executable,
+        "-m",
+        "aerich_lint",
+        "--format",
+        "json",
+        "--dialect",
+        "postgres",
+        ".",
+    ]
+    runs = [
+        subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, env=env) for _ in range(3)
+    ]
+    outputs = [json.loads(p.communicate(timeout=120)[0])["findings"] for p in runs]
+    assert outputs[0] == outputs[1] == outputs[2] == findings(project)
+
+
+def test_an_upgrade_of_aerich_lint_starts_a_new_cache(project: Path) -> None:
+    cache = project / ".aerich_lint_cache"
+    stale = cache / "0.0.1-0123456789abcdef"
+    stale.mkdir(parents=True)
+    (stale / "x.results.json").write_text("{}")
+    findings(project)
+    assert not stale.exists()
+    assert len([p for p in cache.iterdir() if p.is_dir()]) == 1
 
 
 def test_executed_migrations_are_not_cached(tmp_path: Path) -> None:
     app = tmp_path / "migrations" / "models"
-    write_migration(app, "0_20240101000000_init.py", 'CREATE TABLE "product" ("id" INT, "name" TEXT);')
+    write_migration(
+        app, "0_20240101000000_init.py", 'CREATE TABLE "product" ("id" INT, "name" TEXT);'
+    )
     (tmp_path / "sqlsource.py").write_text('SQL = \'ALTER TABLE "product" ADD "x" INT\'\n')
     (app / "1_20240102000000_dyn.py").write_text(
         "from sqlsource import SQL\n\nasync def upgrade(db):\n    return SQL\n\n"
@@ -80,6 +183,6 @@ def test_executed_migrations_are_not_cached(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.aerich-lint]\ndialect = "postgres"\n')
     first = cli("--format", "json", ".", cwd=tmp_path)
     assert not [f for f in json.loads(first.stdout)["findings"] if f["rule"] == "drop-table"]
-    (tmp_path / "sqlsource.py").write_text('SQL = \'DROP TABLE "product"\'\n')
+    (tmp_path / "sqlsource.py").write_text("SQL = 'DROP TABLE \"product\"'\n")
     second = json.loads(cli("--format", "json", ".", cwd=tmp_path).stdout)["findings"]
     assert [f["rule"] for f in second if f["rule"] == "drop-table"] == ["drop-table"]

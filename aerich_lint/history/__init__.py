@@ -31,6 +31,9 @@ class Step:
     downgrade_problems: list[StatementProblem] = field(default_factory=list)
     reliable: bool = True  # False once an earlier statement could not be understood
     known: Known | None = None
+    # Every object a missing reference could name was seen: the history starts at
+    # version 0 and was understood up to here (later files do not change it).
+    complete: bool = False
 
 
 def _understood(migration: Migration) -> bool:
@@ -43,15 +46,44 @@ def _understood(migration: Migration) -> bool:
     )
 
 
-def replay(migrations: list[Migration], dialect: Dialect) -> dict[int, Step]:
-    """Steps keyed by ``id(migration)``, for migrations in aerich's order."""
-    schema = Schema(dialect)
-    known = Known(complete=bool(migrations) and migrations[0].version == 0)
+@dataclass
+class State:
+    """Where a replay stands between two migrations: enough to resume from there
+    (the cache keeps some, so a run on one changed file need not replay the rest)."""
+
+    schema: Schema
+    known: Known
+    reliable: bool
+
+
+def replay(
+    migrations: list[Migration],
+    dialect: Dialect,
+    start: State | None = None,
+    keep: frozenset[int] = frozenset(),
+) -> tuple[dict[int, Step], dict[int, State]]:
+    """Steps keyed by ``id(migration)``, for migrations in aerich's order, and the
+    states before the positions in ``keep`` (``len(migrations)``: after the last).
+    ``start`` resumes a history whose earlier files are not in ``migrations``."""
+    if start is None:
+        schema = Schema(dialect)
+        known = Known(complete=bool(migrations) and migrations[0].version == 0)
+        reliable = True
+    else:
+        schema, known, reliable = start.schema.copy(), start.known.copy(), start.reliable
     steps: dict[int, Step] = {}
-    reliable = True
+    states: dict[int, State] = {}
     snapshot = schema.copy()  # the state after the previous migration
-    for migration in migrations:
-        step = Step(before=snapshot, after=snapshot, downgraded=None, reliable=reliable)
+    for position, migration in enumerate(migrations):
+        if position in keep:
+            states[position] = State(snapshot, known.copy(), reliable)
+        step = Step(
+            before=snapshot,
+            after=snapshot,
+            downgraded=None,
+            reliable=reliable,
+            complete=known.complete,
+        )
         if migration.load_error is None:
             applier = Applier(schema, known)
             for stmt in migration.statements(UPGRADE):
@@ -78,7 +110,9 @@ def replay(migrations: list[Migration], dialect: Dialect) -> dict[int, Step]:
             # What it did is unknown from here on: replay findings would guess.
             reliable = False
             known.complete = False
-    return steps
+    if len(migrations) in keep:
+        states[len(migrations)] = State(snapshot, known.copy(), reliable)
+    return steps, states
 
 
 def differences(before: Schema, after: Schema, upgraded: Schema) -> list[str]:

@@ -100,6 +100,9 @@ class Known:
     constraints: set[str] = field(default_factory=set)
     complete: bool = True
 
+    def copy(self) -> Known:
+        return Known(set(self.tables), set(self.indexes), set(self.constraints), self.complete)
+
 
 def _auto_indexes(schema: Schema, table: str, column: ColumnInfo) -> None:
     """Indexes the database names itself for an inline UNIQUE column."""

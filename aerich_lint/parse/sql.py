@@ -34,6 +34,11 @@ def _dialect(dialect: Dialect) -> Any:
     return SqlglotDialect.get_or_raise(dialect.value)
 
 
+def dialect_for(dialect: Dialect) -> Any:
+    """sqlglot's dialect object (imported and built once)."""
+    return _dialect(dialect)
+
+
 def parse_chunk(
     chunk: Chunk, section: str, dialect: Dialect, first_index: int = 0
 ) -> list[Statement]:

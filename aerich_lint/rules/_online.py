@@ -124,7 +124,7 @@ def dropped_index_table(ctx: Context, section: str, stmt: Statement, fact: DropI
         index = history.before.indexes.get(fact.name)
         if index is not None:
             table = index.table
-        elif fact.if_exists and history.known is not None and history.known.complete:
+        elif fact.if_exists and history.complete:
             return None  # the whole history never created it: a no-op
     if not table:
         return ""

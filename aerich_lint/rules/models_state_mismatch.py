@@ -1,50 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from aerich_lint.history.schema import Schema
-from aerich_lint.load.models_state import ModelsStateError
-from aerich_lint.model import STATE_TABLES, Migration, Severity
+from aerich_lint.load.models_state import ModelsStateError, tables_of
+from aerich_lint.model import Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
 AERICH_TABLE = "aerich"
-
-
-def tables_of(migration: Migration) -> dict[str, set[str]]:
-    """described_tables() of a migration's MODELS_STATE, computed once per file."""
-    if STATE_TABLES not in migration.memo:
-        migration.memo[STATE_TABLES] = described_tables(migration.models_state())
-    found: dict[str, set[str]] = migration.memo[STATE_TABLES]
-    return found
-
-
-def described_tables(state: Any) -> dict[str, set[str]]:
-    """Tables and their columns as a MODELS_STATE (tortoise's describe()) has them."""
-    tables: dict[str, set[str]] = {}
-    if not isinstance(state, dict):
-        return tables
-    for model in state.values():
-        if not isinstance(model, dict) or model.get("abstract") or model.get("managed") is False:
-            continue
-        table = model.get("table")
-        if not isinstance(table, str):
-            continue
-        columns = set()
-        for key in ("pk_field",):
-            field = model.get(key)
-            if isinstance(field, dict) and field.get("db_column"):
-                columns.add(field["db_column"])
-        for field in model.get("data_fields") or []:
-            if isinstance(field, dict) and field.get("db_column"):
-                columns.add(field["db_column"])
-        tables[table] = columns
-        for m2m in model.get("m2m_fields") or []:
-            if isinstance(m2m, dict) and not m2m.get("_generated") and m2m.get("through"):
-                tables.setdefault(m2m["through"], set()).update(
-                    c for c in (m2m.get("backward_key"), m2m.get("forward_key")) if c
-                )
-    return tables
 
 
 class ModelsStateMismatchRule(Rule):
@@ -77,7 +40,7 @@ class ModelsStateMismatchRule(Rule):
         migration, step = ctx.migration, ctx.history
         if step is None or not step.reliable or migration.models_state_raw is None:
             return
-        if step.known is None or not step.known.complete:
+        if not step.complete:
             return  # the history does not start at the beginning: tables may predate it
         try:
             state = tables_of(migration)
