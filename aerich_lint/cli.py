@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -158,7 +158,6 @@ def check(
     _short_lived()
     from aerich_lint.lint import Options, run
     from aerich_lint.model import Dialect, Severity
-    from aerich_lint.report import get_reporter
 
     options = Options(
         paths=list(paths),
@@ -182,8 +181,17 @@ def check(
         click.echo(f"aerich-lint: warning: {warning}", err=True)
     if write_baseline is not None:
         _write_baseline(write_baseline, result)
+    _report(result, fmt, color)
+
+
+def _report(result: Any, fmt: str, color: bool | None, extra: str = "") -> NoReturn:
+    """Print the report (then ``extra``, in text), the errors, and exit with the code."""
+    from aerich_lint.report import get_reporter
+
     use_color = color if color is not None else (fmt == "text" and sys.stdout.isatty())
     output = get_reporter(fmt).render(result, use_color)
+    if fmt == "text" and extra:
+        output += "\n" + extra
     if _github_actions() and _defaulted("fmt"):
         # In a GitHub Actions log: the text report, then annotations on the diff.
         from aerich_lint.report.github import annotation_lines
@@ -352,7 +360,6 @@ def verify_cmd(
     Exit codes as for check.
     """
     from aerich_lint.model import Severity
-    from aerich_lint.report import get_reporter
     from aerich_lint.verify import VerifyOptions, run_verify
 
     show_progress = not quiet and sys.stderr.isatty()
@@ -369,22 +376,12 @@ def verify_cmd(
     result = run_verify(options)
     for warning in result.warnings:
         click.echo(f"aerich-lint: warning: {warning}", err=True)
-    use_color = color if color is not None else (fmt == "text" and sys.stdout.isatty())
-    output = get_reporter(fmt).render(result, use_color)
-    if fmt == "text" and result.locks is not None:
+    lock_report = ""
+    if result.locks is not None:
         from aerich_lint.verify.locks import render_text
 
-        output += "\n" + render_text(result.locks)
-    if _github_actions() and _defaulted("fmt"):
-        from aerich_lint.report.github import annotation_lines
-
-        output += annotation_lines(result)
-    click.echo(output, nl=False)
-    for error in result.errors:
-        click.echo(f"aerich-lint: error: {error}", err=True)
-    if result.errors:
-        sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)
+        lock_report = render_text(result.locks)
+    _report(result, fmt, color, lock_report)
 
 
 @cli.command("drift")
