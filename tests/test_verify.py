@@ -439,3 +439,44 @@ def test_progress_lines_only_when_asked(tmp_path: Path) -> None:
     assert len(lines) == 5
     assert lines[0].startswith("[1/5] models/0_") and "ok (no downgrade)" in lines[0]
     assert lines[1].startswith("[2/5] models/1_") and ": ok (" in lines[1]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "gitlab", "junit", "markdown"])
+def test_every_output_format_carries_the_findings(tmp_path: Path, fmt: str) -> None:
+    folder = tmp_path / "migrations" / "models"
+    write_migration(folder, "0_20240101000000_init.py", INIT.replace("SERIAL", "INTEGER"))
+    path = write_migration(
+        folder,
+        "1_20240101000001_broken.py",
+        'ALTER TABLE "product" ADD "note" TEXT;',
+        'ALTER TABLE "missing" DROP COLUMN "note";',
+    )
+    proc = cli("verify", str(folder), "--format", fmt, "--quiet")
+    assert proc.returncode == 1, proc.stderr
+    assert "downgrade-failed" in proc.stdout
+    assert path.name in proc.stdout
+    assert "no such table: missing" in proc.stdout
+    if fmt == "sarif":
+        rules = json.loads(proc.stdout)["runs"][0]["tool"]["driver"]["rules"]
+        assert "downgrade-failed" in {r["id"] for r in rules} | {r.get("name") for r in rules}
+
+
+def test_suppressions_and_configuration_apply(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations" / "models"
+    write_migration(folder, "0_20240101000000_init.py", INIT.replace("SERIAL", "INTEGER"))
+    path = write_migration(
+        folder,
+        "1_20240101000001_broken.py",
+        'ALTER TABLE "product" ADD "note" TEXT;',
+        "-- aerich-lint: ignore downgrade-failed the table is gone in production\n"
+        'ALTER TABLE "missing" DROP COLUMN "note";',
+    )
+    assert verify(folder, url="sqlite://:memory:").findings == []
+    # the static check does not call that suppression unused: only verify can use it
+    proc = cli(str(path), "--dialect", "sqlite")
+    assert "unused-suppression" not in proc.stdout
+    # a rule ignored in the configuration is not reported either
+    path.write_text(path.read_text().replace("-- aerich-lint: ignore downgrade-failed", "--"))
+    assert [f.rule for f in verify(folder, url="sqlite://:memory:").findings] == ["downgrade-failed"]
+    (tmp_path / "pyproject.toml").write_text('[tool.aerich-lint]\nignore = ["AL402"]\n')
+    assert verify(folder, url="sqlite://:memory:").findings == []
