@@ -477,6 +477,8 @@ def test_suppressions_and_configuration_apply(tmp_path: Path) -> None:
     assert "unused-suppression" not in proc.stdout
     # a rule ignored in the configuration is not reported either
     path.write_text(path.read_text().replace("-- aerich-lint: ignore downgrade-failed", "--"))
-    assert [f.rule for f in verify(folder, url="sqlite://:memory:").findings] == ["downgrade-failed"]
+    assert [f.rule for f in verify(folder, url="sqlite://:memory:").findings] == [
+        "downgrade-failed"
+    ]
     (tmp_path / "pyproject.toml").write_text('[tool.aerich-lint]\nignore = ["AL402"]\n')
     assert verify(folder, url="sqlite://:memory:").findings == []
