@@ -161,7 +161,8 @@ class AppCache:
 
     def load_state(self, key: str, dialect: Any) -> Any:
         """The history.State stored under ``key``, or None."""
-        data = _read_json(self.base / "states" / f"{key}.json")
+        path = self.base / "states" / f"{key}.json"
+        data = _read_json(path) if path.exists() else None
         if not isinstance(data, dict):
             return None
         try:

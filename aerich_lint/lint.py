@@ -251,17 +251,22 @@ def _load_app(
     return job
 
 
+_RESUME_LOOKBACK = 16  # stored states looked for before the first reported file
+
+
 def _resume(job: _AppWork) -> None:
-    """Start the replay at the first reported file when the cache has the state
-    before it: the files before it are then neither restored nor replayed."""
+    """Start the replay at (or shortly before) the first reported file when the cache
+    has the state there: the files before it are then neither restored nor replayed.
+    Looking a few files back finds the state a previous run stored before the file
+    that was newest then, when the reported file is the one added since."""
     assert job.cache is not None
     first = next(p for p, m in enumerate(job.migrations) if m.report)
-    if first == 0:
-        return
-    state = job.cache.load_state(_state_key(job, first), job.dialect)
-    if state is not None:
-        job.start, job.resume_at = state, first
-        job.resume_end = 1 + max(p for p, m in enumerate(job.migrations) if m.report)
+    for position in range(first, max(first - _RESUME_LOOKBACK, 0), -1):
+        state = job.cache.load_state(_state_key(job, position), job.dialect)
+        if state is not None:
+            job.start, job.resume_at = state, position
+            job.resume_end = 1 + max(p for p, m in enumerate(job.migrations) if m.report)
+            return
 
 
 def _results_key(job: _AppWork) -> str:

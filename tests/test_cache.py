@@ -186,3 +186,20 @@ def test_executed_migrations_are_not_cached(tmp_path: Path) -> None:
     (tmp_path / "sqlsource.py").write_text("SQL = 'DROP TABLE \"product\"'\n")
     second = json.loads(cli("--format", "json", ".", cwd=tmp_path).stdout)["findings"]
     assert [f["rule"] for f in second if f["rule"] == "drop-table"] == ["drop-table"]
+
+
+def test_a_new_migration_resumes_from_the_state_before_the_previous_one(project: Path) -> None:
+    """pre-commit only: the state stored before the then-newest file is found by
+    looking back from the new one, and gives what a full replay gives."""
+    folder = project / "migrations" / "models"
+    files = sorted(folder.glob("*.py"), key=lambda p: int(p.name.split("_")[0]))
+    newest = files[-1]
+    findings(project, path=str(newest.relative_to(project)))
+    assert len(list((project / ".aerich_lint_cache").glob("*/states/*.json"))) == 1
+    version = int(newest.name.split("_")[0]) + 1
+    added = folder / f"{version}_20300101000000_drop_label.py"
+    write_migration(folder, added.name, 'DROP TABLE "label";', 'CREATE TABLE "label" ("id" INT);')
+    warm = findings(project, path=str(added.relative_to(project)))
+    cold = findings(project, "--no-cache", path=str(added.relative_to(project)))
+    assert warm == cold
+    assert [f["rule"] for f in warm if f["rule"] == "drop-table"] == ["drop-table"]
