@@ -219,12 +219,6 @@ def _forget_other_versions(base: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def state_key(*parts: Any) -> str:
-    """The key of a replay state: what produced it (the files before it, in order)."""
-    raw = json.dumps([fingerprint(), FORMAT, *parts], sort_keys=True, default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def encode_state(state: Any) -> dict[str, Any]:
     """A history.State as JSON-able data."""
     schema, known = state.schema, state.known
@@ -272,8 +266,10 @@ def decode_state(data: dict[str, Any], dialect: Any) -> Any:
     return State(schema, known, bool(data["reliable"]))
 
 
-def results_key(*parts: Any) -> str:
-    """What the findings of an app depend on, besides aerich-lint itself."""
+def cache_key(*parts: Any) -> str:
+    """A key made of everything a stored result depends on, besides aerich-lint itself
+    (an app's findings: its files, dialect and policy; a replay state: the files
+    before it)."""
     raw = json.dumps([fingerprint(), FORMAT, *parts], sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()
 

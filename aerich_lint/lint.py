@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aerich_lint.cache import ENV_OFF, AppCache, cache_root, results_key, state_key
+from aerich_lint.cache import ENV_OFF, AppCache, cache_key, cache_root
 from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
 from aerich_lint.dialect import DialectResolver
 from aerich_lint.discover import AppSource, discover, matches_any
@@ -271,7 +271,7 @@ def _resume(job: _AppWork) -> None:
 
 def _results_key(job: _AppWork) -> str:
     policy = job.policy
-    return results_key(
+    return cache_key(
         job.source.name,
         job.dialect.value,
         str(job.target),
@@ -400,7 +400,7 @@ def _positions_to_keep(job: _AppWork) -> set[int]:
 def _state_key(job: _AppWork, position: int) -> str:
     """Replay states depend on the dialect and on the files before them, in order."""
     prefix = [(m.path.name, job.digests.get(id(m))) for m in job.migrations[:position]]
-    return state_key(job.dialect.value, prefix)
+    return cache_key("state", job.dialect.value, prefix)
 
 
 def _save_states(job: _AppWork, executed: set[int]) -> None:
