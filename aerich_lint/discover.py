@@ -232,6 +232,10 @@ def discover(paths: list[str], config_path: Path | None = None) -> Discovery:
     collector = _Collector(config_path)
     for raw in paths or ["."]:
         collector.add_path(raw)
+    for app in collector.apps.values():
+        # `exclude` in [tool.aerich-lint]: gone before any stage sees the app.
+        project = app.project
+        app.files = [f for f in app.files if not matches_any(f, project.lint.exclude, project.root)]
     collector.result.apps = list(collector.apps.values())
     return collector.result
 

@@ -88,6 +88,15 @@ class Policy:
     per_file: dict[str, list[str]]
     root: Path
 
+    def ignored_in(self, path: Path) -> set[str]:
+        """The rules ``per-file-ignores`` turns off for this file."""
+        return {
+            name
+            for glob, names in self.per_file.items()
+            if matches_any(path, [glob], self.root)
+            for name in names
+        }
+
     @property
     def needs_history(self) -> bool:
         """Does a rule in force read the replayed history (so every file is needed)?"""
@@ -207,9 +216,6 @@ def _load_app(
     """Read the app's files, choose its dialect, and reuse the app's findings or
     restore what the cache has (the rest is left in ``to_load``)."""
     project = source.project
-    source.files = [
-        f for f in source.files if not matches_any(f, project.lint.exclude, project.root)
-    ]
     if not any(source.is_reported(f) for f in source.files):
         return None
     # History rules need every file of the app; otherwise only the reported ones.
@@ -434,12 +440,7 @@ def file_suppressions(migration: Migration) -> None:
 
 def _check(ctx: Context, policy: Policy, errors: list[str]) -> list[Finding]:
     migration = ctx.migration
-    ignored_here = {
-        name
-        for glob, names in policy.per_file.items()
-        if matches_any(migration.path, [glob], policy.root)
-        for name in names
-    }
+    ignored_here = policy.ignored_in(migration.path)
     active = [
         r
         for r in RULES

@@ -23,7 +23,7 @@ from typing import Any
 
 from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
 from aerich_lint.dialect import DialectResolver
-from aerich_lint.discover import AppSource, discover, matches_any
+from aerich_lint.discover import AppSource, discover
 from aerich_lint.errors import UsageError
 from aerich_lint.lint import (
     Options,
@@ -184,11 +184,10 @@ def _load(
     result: VerifyResult,
 ) -> _App | None:
     project = source.project
-    files = [f for f in source.files if not matches_any(f, project.lint.exclude, project.root)]
-    if not any(source.is_reported(f) for f in files):
+    if not any(source.is_reported(f) for f in source.files):
         return None
     migrations: list[Migration] = []
-    for path in files:
+    for path in source.files:
         migration = new_migration(path, source.name)
         migration.report = source.is_reported(path)
         if read_file(migration) is not None:
@@ -436,11 +435,8 @@ class _Session:
     def _emit(self, rule_name: str, m: Migration, violation: Violation) -> None:
         rule = BY_NAME[rule_name]
         policy = self.policies[id(m)]
-        if rule.name not in policy.enabled:
+        if rule.name not in policy.enabled or rule.name in policy.ignored_in(m.path):
             return
-        for glob, names in policy.per_file.items():
-            if rule.name in names and matches_any(m.path, [glob], policy.root):
-                return
         if is_suppressed(rule, violation, m):
             return
         self.result.findings.append(make_finding(rule, violation, m, policy))
