@@ -148,14 +148,24 @@ class AppCache:
         for digest, migration in self.fresh_if_derived.items():
             if STATE_TABLES in migration.memo:
                 self.fresh[digest] = migration
-        if not self.fresh:
-            return
-        if not self.base.exists():
-            _forget_other_versions(self.base)
         for digest, migration in self.fresh.items():
             entry = _encode(migration)
             entry["cache_format"] = FORMAT
-            _write_json(self.files / f"{digest}.json", entry)
+            self._write(self.files / f"{digest}.json", entry)
+
+    def _write(self, path: Path, data: Any) -> None:
+        """Every write goes through here: the first one of a new cache version
+        removes the old versions' folders and gives the cache root its .gitignore."""
+        if not self.base.is_dir():
+            _forget_other_versions(self.base)
+            try:
+                self.base.mkdir(parents=True, exist_ok=True)
+                gitignore = self.base.parent / ".gitignore"
+                if not gitignore.exists():
+                    gitignore.write_text("*\n", encoding="utf-8")
+            except OSError:
+                return  # a read-only checkout just runs uncached
+        _write_json(path, data)
 
     # -- replay states ----------------------------------------------------------------
 
@@ -177,13 +187,13 @@ class AppCache:
         if not new:
             return
         for key in new:
-            _write_json(folder / f"{key}.json", encode_state(states[key]))
+            self._write(folder / f"{key}.json", encode_state(states[key]))
         recent = _read_json(self.states_path)
         keys = list(dict.fromkeys(new + (recent if isinstance(recent, list) else [])))
         for old in keys[_MAX_STATES:]:
             with contextlib.suppress(OSError):
                 (folder / f"{old}.json").unlink()
-        _write_json(self.states_path, keys[:_MAX_STATES])
+        self._write(self.states_path, keys[:_MAX_STATES])
 
     # -- the findings of a whole app, for a run where nothing changed ------------------
 
@@ -201,7 +211,7 @@ class AppCache:
 
     def save_results(self, key: str, findings: list[Finding]) -> None:
         rows = [_finding_row(f) for f in findings]
-        _write_json(self.results_path, {"key": key, "findings": rows})
+        self._write(self.results_path, {"key": key, "findings": rows})
 
 
 _MAX_STATES = 8  # per app: a state is a whole schema
@@ -307,18 +317,13 @@ def _read_json(path: Path) -> Any:
 def _write_json(path: Path, data: Any) -> None:
     """Atomic replace: a run reading the file sees the old or the new one whole."""
     try:
-        if not path.parent.is_dir():
-            path.parent.mkdir(parents=True)
-            root = next(p for p in path.parents if _VERSION_DIR.match(p.name)).parent
-            gitignore = root / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("*\n", encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             # dumps, not dump: only the one-shot encoder is the C one (10x faster)
             fh.write(json.dumps(data, separators=(",", ":")))
         os.replace(tmp, path)
-    except (OSError, StopIteration):
+    except OSError:
         pass  # a read-only checkout just runs uncached
 
 
@@ -388,16 +393,6 @@ def _encode(m: Migration) -> dict[str, Any]:
         else None,
         "sections": sections,
     }
-
-
-def encode_entry(m: Migration) -> dict[str, Any]:
-    """A loaded and parsed migration as JSON-able data (what the cache stores)."""
-    return _encode(m)
-
-
-def restore_entry(entry: dict[str, Any], m: Migration) -> None:
-    """Fill ``m`` from ``encode_entry`` data."""
-    _restore(entry, m)
 
 
 def _restore(entry: dict[str, Any], m: Migration) -> None:

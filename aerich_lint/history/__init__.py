@@ -30,7 +30,6 @@ class Step:
     upgrade_problems: list[StatementProblem] = field(default_factory=list)
     downgrade_problems: list[StatementProblem] = field(default_factory=list)
     reliable: bool = True  # False once an earlier statement could not be understood
-    known: Known | None = None
     # Every object a missing reference could name was seen: the history starts at
     # version 0 and was understood up to here (later files do not change it).
     complete: bool = False
@@ -104,7 +103,6 @@ def replay(
                             StatementProblem(stmt, p) for p in undo.apply(fact)
                         )
                 step.downgraded = downgraded
-        step.known = known
         steps[id(migration)] = step
         if not _understood(migration):
             # What it did is unknown from here on: replay findings would guess.
