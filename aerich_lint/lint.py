@@ -6,6 +6,7 @@ configuration and suppressions, and never prints.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import cache
@@ -347,6 +348,7 @@ class _AppWork:
     resume_at: int = 0  # ... at this position (earlier files are not loaded)
     resume_end: int | None = None  # ... and stops before this one (nor are later ones)
     states: dict[int, State] = field(default_factory=dict)  # computed, by position
+    prefix_hashes: list[str] = field(default_factory=list)  # see _state_key
     app: App = field(default_factory=lambda: App("", Path()))
     target_versions: list[Target] = field(default_factory=list)  # from the command line
     scope: AppScope | None = None  # --since: what changed in the app folder
@@ -404,9 +406,15 @@ def _positions_to_keep(job: _AppWork) -> set[int]:
 
 
 def _state_key(job: _AppWork, position: int) -> str:
-    """Replay states depend on the dialect and on the files before them, in order."""
-    prefix = [(m.path.name, job.digests.get(id(m))) for m in job.migrations[:position]]
-    return cache_key("state", job.dialect.value, prefix)
+    """Replay states depend on the dialect and on the files before them, in order:
+    a hash chain over the files, built once per app, gives every position's key."""
+    if not job.prefix_hashes:
+        chain = hashlib.sha256(cache_key("state", job.dialect.value).encode())
+        job.prefix_hashes.append(chain.hexdigest())
+        for m in job.migrations:
+            chain.update(f"\0{m.path.name}\0{job.digests.get(id(m))}".encode())
+            job.prefix_hashes.append(chain.hexdigest())
+    return job.prefix_hashes[position]
 
 
 def _save_states(job: _AppWork, executed: set[int]) -> None:
