@@ -302,14 +302,6 @@ review_cmd.params.extend(p for p in check.params if p.name in _REVIEW_OPTIONS)
     "before them are applied without the round trip.",
 )
 @click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "sarif", "github", "gitlab", "junit", "markdown"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
     "--locks",
     is_flag=True,
     help="PostgreSQL: report the locks each upgrade statement takes on existing tables, "
@@ -322,20 +314,6 @@ review_cmd.params.extend(p for p in check.params if p.name in _REVIEW_OPTIONS)
     default=300,
     show_default=True,
     help="Seconds allowed for one upgrade or downgrade.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "info"]),
-    help="Lowest severity that makes the exit code 1 [default: warning].",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="pyproject.toml to read instead of the nearest one.",
-)
-@click.option(
-    "--color/--no-color", default=None, help="Colour the text output (default: on a terminal)."
 )
 def verify_cmd(
     paths: tuple[str, ...],
@@ -382,6 +360,12 @@ def verify_cmd(
 
         lock_report = render_text(result.locks)
     _report(result, fmt, color, lock_report)
+
+
+# verify takes check's output options as they are
+verify_cmd.params.extend(
+    p for p in check.params if p.name in ("fmt", "fail_on", "config_path", "color")
+)
 
 
 @cli.command("drift")
