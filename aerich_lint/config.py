@@ -54,6 +54,15 @@ class Project:
     aerich: AerichConfig | None = None
     lint: LintConfig = field(default_factory=LintConfig)
 
+    def import_paths(self) -> list[str]:
+        """Where aerich imports the project's modules from: the root and its
+        ``src_folder`` (what migrations and the Tortoise config expect on sys.path)."""
+        root = self.root.resolve()
+        paths = [str(root)]
+        if self.aerich is not None:
+            paths.append(str((root / self.aerich.src_folder).resolve()))
+        return list(dict.fromkeys(paths))
+
 
 def find_pyproject(start: Path) -> Path | None:
     """The nearest pyproject.toml at or above ``start`` that configures aerich or us."""

@@ -106,7 +106,7 @@ def from_tortoise_config(
     """(scheme per app, default scheme, error) read by importing the config."""
     assert project.aerich is not None and project.aerich.tortoise_orm
     root = project.root.resolve()
-    paths = [str(root), str((root / project.aerich.src_folder).resolve())]
+    paths = project.import_paths()
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     try:
         proc = subprocess.run(

@@ -101,7 +101,7 @@ def run(options: DriftOptions) -> DriftResult:
         workdir = Path(tmp)
         request = {
             "root": str(root),
-            "paths": list(dict.fromkeys([str(root), str(root / project.aerich.src_folder)])),
+            "paths": project.import_paths(),
             "tortoise_orm": project.aerich.tortoise_orm,
             "location": project.aerich.location,
             "apps": options.apps,

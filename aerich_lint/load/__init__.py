@@ -90,9 +90,7 @@ def _execute_pending(
         by_root.setdefault(item[0].project.root, []).append(item)
     for root, items in by_root.items():
         project = items[0][0].project
-        sys_path = [str(root.resolve())]
-        if project.aerich is not None:
-            sys_path.append(str((root / project.aerich.src_folder).resolve()))
+        sys_path = project.import_paths()
         requests = [
             ExecRequest(
                 m.path.resolve(),

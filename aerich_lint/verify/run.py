@@ -167,11 +167,7 @@ def _summary(result: VerifyResult, server: Server) -> dict[str, Any]:
 
 def _add_import_paths(project: Project) -> None:
     """Migrations import the project's modules as aerich runs them: from its root."""
-    root = project.root.resolve()
-    paths = [str(root)]
-    if project.aerich is not None:
-        paths.append(str((root / project.aerich.src_folder).resolve()))
-    for path in reversed(paths):
+    for path in reversed(project.import_paths()):
         if path not in sys.path:
             sys.path.insert(0, path)
 
