@@ -22,6 +22,8 @@ import traceback
 import types
 from typing import Any
 
+from aerich_lint.errors import describe
+
 _path = ""
 
 
@@ -165,8 +167,7 @@ async def _await(value: Any) -> Any:
 def _describe(exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == _path]
     where = f" at line {frames[-1].lineno}" if frames else ""
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}{': ' + text if text else ''}{where}"
+    return describe(exc) + where
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from aerich_lint.dialect import from_scheme
-from aerich_lint.errors import UsageError
+from aerich_lint.errors import UsageError, describe
 from aerich_lint.model import Dialect
 
 ALIAS = "default"  # the connection name migrations see (in_transaction() needs no name)
@@ -56,7 +56,7 @@ class Server:
         try:
             config = expand_db_url(url)
         except Exception as exc:  # tortoise raises ConfigurationError, ValueError, ...
-            raise UsageError(f"--database-url {mask(url)!r}: {_text(exc)}") from None
+            raise UsageError(f"--database-url {mask(url)!r}: {describe(exc)}") from None
         return cls(url, engine, str(config["engine"]), dict(config["credentials"]))
 
     @property
@@ -91,14 +91,9 @@ def _require_tortoise(engine: Dialect) -> None:
 
 def _missing_driver(engine: Dialect, exc: BaseException) -> str:
     return (
-        f"verify on {engine.value} needs its database driver ({_text(exc)}): "
+        f"verify on {engine.value} needs its database driver ({describe(exc)}): "
         f"pip install 'aerich-lint[{_EXTRAS[engine]}]'"
     )
-
-
-def _text(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def quote(engine: Dialect, name: str) -> str:
@@ -125,7 +120,7 @@ class Scratch:
         try:
             await client.create_connection(with_db=bool(creds.get("database")))
         except Exception as exc:
-            raise UsageError(f"cannot connect to {self.server.display}: {_text(exc)}") from None
+            raise UsageError(f"cannot connect to {self.server.display}: {describe(exc)}") from None
         try:
             await client.execute_script(sql)
         finally:
@@ -142,7 +137,7 @@ class Scratch:
         except Exception as exc:
             raise UsageError(
                 f"cannot create the scratch database {self.name} on {self.server.display}: "
-                f"{_text(exc)}"
+                f"{describe(exc)}"
             ) from None
         self.created = True
 
@@ -188,7 +183,7 @@ class Scratch:
             await self.disconnect()
             raise UsageError(
                 f"cannot connect to the scratch database {self.name} on "
-                f"{self.server.display}: {_text(exc)}"
+                f"{self.server.display}: {describe(exc)}"
             ) from None
         return client
 

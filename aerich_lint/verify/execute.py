@@ -24,6 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from aerich_lint.errors import describe
 from aerich_lint.model import Dialect, Migration, Statement
 from aerich_lint.parse.sql import split_statements
 from aerich_lint.verify.database import ALIAS
@@ -85,7 +86,7 @@ class Executor:
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             return Failure(
-                f"importing the file raised {_describe(exc)}", "file", _line_in(exc, path) or 1
+                f"importing the file raised {describe(exc)}", "file", _line_in(exc, path) or 1
             )
         finally:
             sys.dont_write_bytecode = saved
@@ -192,7 +193,7 @@ class Executor:
                 value = await value
         except Exception as exc:
             line = _line_in(exc, migration.path.resolve()) or where
-            return Failure(f"{section}() raised {_describe(exc)}", section, line)
+            return Failure(f"{section}() raised {describe(exc)}", section, line)
         if value is None:
             return []
         if not isinstance(value, str):
@@ -257,11 +258,6 @@ def database_error(exc: BaseException) -> str:
         text = str(cause) or str(exc) or type(cause).__name__
     first = text.strip().splitlines()[0] if text.strip() else type(cause).__name__
     return first
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}{': ' + text if text else ''}"
 
 
 def _line_in(exc: BaseException, path: Path) -> int | None:
