@@ -107,13 +107,20 @@ def load_project(pyproject: Path | None, fallback_root: Path) -> Project:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-            return data
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+        raw = path.read_bytes().decode("utf-8")
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: invalid TOML: not UTF-8") from None
+    # Read as aerich reads it (Path.read_text, universal newlines): a file that went
+    # through CRLF conversion twice (CR CR LF) is valid to aerich, though TOML forbids a
+    # bare CR.
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+        return data
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML: {exc}") from None
 
 
 def _opt_str(raw: dict[str, Any], key: str, path: Path, table: str) -> str | None:

@@ -17,6 +17,9 @@ from pathlib import Path
 from aerich_lint.config import Project, find_pyproject, load_project
 
 MIGRATION_SUFFIXES = (".py", ".sql", ".json")
+# Files aerich itself keeps in an app's migrations folder that are not migrations:
+# aerich 0.1-0.3 wrote the models as they were at the last migration to old_models.py.
+AERICH_OWN_FILES = frozenset({"old_models.py"})
 _VERSIONED = re.compile(r"^(\d+)_")
 _SKIP_DIRS = {
     ".git",
@@ -71,7 +74,12 @@ def sort_key(path: Path) -> tuple[int, int, str]:
 
 def is_candidate(path: Path) -> bool:
     name = path.name
-    return path.suffix in MIGRATION_SUFFIXES and not name.startswith((".", "_")) and path.is_file()
+    return (
+        path.suffix in MIGRATION_SUFFIXES
+        and not name.startswith((".", "_"))
+        and name not in AERICH_OWN_FILES
+        and path.is_file()
+    )
 
 
 def migration_files(folder: Path) -> list[Path]:
@@ -188,7 +196,11 @@ class _Collector:
             return
         project = self.project_for(path)
         if path.is_file():
-            if path.suffix not in MIGRATION_SUFFIXES or path.name.startswith("__init__"):
+            if (
+                path.suffix not in MIGRATION_SUFFIXES
+                or path.name.startswith("__init__")
+                or path.name in AERICH_OWN_FILES
+            ):
                 return  # pre-commit may pass helpers such as __init__.py: not migrations
             self.add_app(path.parent, project, only=path)
             return

@@ -59,18 +59,21 @@ class DropTable(Effect):
 @dataclass(frozen=True)
 class RenameTable(Effect):
     new: str = ""
+    table_if_exists: bool = False  # ALTER TABLE IF EXISTS: a no-op when the table is missing
 
 
 @dataclass(frozen=True)
 class AddColumn(Effect):
     column: ColumnInfo = field(default_factory=lambda: ColumnInfo("", ""))
     if_not_exists: bool = False
+    table_if_exists: bool = False  # ALTER TABLE IF EXISTS: a no-op when the table is missing
 
 
 @dataclass(frozen=True)
 class DropColumn(Effect):
     column: str = ""
     if_exists: bool = False
+    table_if_exists: bool = False  # ALTER TABLE IF EXISTS: a no-op when the table is missing
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class RenameColumn(Effect):
     old: str = ""
     new: str = ""
     definition: ColumnInfo | None = None  # MySQL CHANGE carries the full new definition
+    table_if_exists: bool = False  # ALTER TABLE IF EXISTS: a no-op when the table is missing
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class ChangeColumn(Effect):
     set_not_null: bool | None = None  # True: SET NOT NULL, False: DROP NOT NULL
     default: str | None = None
     drop_default: bool = False
+    table_if_exists: bool = False  # ALTER TABLE IF EXISTS: a no-op when the table is missing
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class CreateIndex(Effect):
     columns: tuple[str, ...] = ()
     concurrently: bool = False
     if_not_exists: bool = False
+    table_if_exists: bool = False  # ALTER TABLE IF EXISTS: a no-op when the table is missing
 
 
 @dataclass(frozen=True)
@@ -106,12 +112,14 @@ class DropIndex(Effect):
     name: str = ""
     concurrently: bool = False
     if_exists: bool = False
+    table_if_exists: bool = False  # ALTER TABLE IF EXISTS: a no-op when the table is missing
 
 
 @dataclass(frozen=True)
 class AddConstraint(Effect):
     constraint: ConstraintInfo = field(default_factory=lambda: ConstraintInfo("", ""))
     not_valid: bool = False
+    table_if_exists: bool = False  # ALTER TABLE IF EXISTS: a no-op when the table is missing
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,7 @@ class DropConstraint(Effect):
     name: str = ""
     kind: str = ""
     if_exists: bool = False
+    table_if_exists: bool = False  # ALTER TABLE IF EXISTS: a no-op when the table is missing
 
 
 @dataclass(frozen=True)
@@ -138,7 +147,13 @@ class DeleteRows(RowChange):
 
 @dataclass(frozen=True)
 class UpdateRows(RowChange):
-    pass
+    columns: tuple[str, ...] = ()  # the columns it sets
+
+
+@dataclass(frozen=True)
+class ReadRows(Effect):
+    """A query that only reads (SELECT, SHOW, PRAGMA table_info): introspection, which
+    changes nothing and needs no atomicity. ``table`` is the first table read, if any."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import enum
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,15 +61,22 @@ class Dialect(str, enum.Enum):
             ) from None
 
 
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
 class LineIndex:
     """Turns absolute character offsets of a text into 1-based (line, column)."""
 
     def __init__(self, text: str) -> None:
+        # Lines end at \n, \r\n or a lone \r, as Python (and editors) count them.
         starts = [0]
-        pos = text.find("\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = text.find("\n", pos + 1)
+        if "\r" in text:
+            starts.extend(m.end() for m in _LINE_BREAK.finditer(text))
+        else:
+            pos = text.find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = text.find("\n", pos + 1)
         self._starts = starts
 
     def position(self, offset: int) -> tuple[int, int]:

@@ -90,8 +90,10 @@ def fixture_findings(folder: Path, rules: list[str]) -> list[tuple[str, str, str
 
 
 def test_implicit_commit_once_on_the_second_ddl_statement(tmp_path: Path) -> None:
+    # line 8 is not a mere addition: a NOT NULL column without a default on a table with
+    # rows (the old code's inserts fail); three nullable ADDs are quiet (test_precision_mysql)
     up = (
-        "ALTER TABLE `product` ADD `a` INT;\n"
+        "ALTER TABLE `product` ADD `a` INT NOT NULL;\n"
         "ALTER TABLE `product` ADD `b` INT;\n"
         "ALTER TABLE `product` ADD `c` INT;"
     )
@@ -119,21 +121,34 @@ def test_implicit_commit_ignores_dml_only_and_single_ddl(tmp_path: Path) -> None
     assert run(tmp_path / "b", "mysql", one) == []
 
 
-def test_implicit_commit_starts_after_the_first_unrepeatable_statement(tmp_path: Path) -> None:
+def test_implicit_commit_starts_after_the_first_change_that_hurts_when_left(
+    tmp_path: Path,
+) -> None:
+    # additions first (a new table, a nullable column): left behind they lose nothing
     up = (
         "CREATE TABLE IF NOT EXISTS `tag` (`id` INT NOT NULL PRIMARY KEY);\n"
         "ALTER TABLE `product` ADD `a` INT;\n"
+        "ALTER TABLE `product` DROP COLUMN `sku`;\n"
         "ALTER TABLE `product` ADD `b` INT;"
     )
     found = run(tmp_path, "mysql", up, only=["implicit-commit"])
-    assert found == [("implicit-commit", NAME, "upgrade", 10)]
+    assert found == [("implicit-commit", NAME, "upgrade", 11)]
+    # repeatable is not harmless: the MODIFY and the DROP stay behind if a later one fails
     repeatable = (
         "CREATE TABLE IF NOT EXISTS `tag` (`id` INT NOT NULL PRIMARY KEY);\n"
         "ALTER TABLE `product` MODIFY `sku` VARCHAR(60);\n"
         "DROP TABLE IF EXISTS `old`;\n"
         "ALTER TABLE `product` ADD `a` INT;"
     )
-    assert run(tmp_path / "r", "mysql", repeatable, only=["implicit-commit"]) == []
+    assert run(tmp_path / "r", "mysql", repeatable, only=["implicit-commit"]) == [
+        ("implicit-commit", NAME, "upgrade", 10)
+    ]
+    additions = (
+        "CREATE TABLE IF NOT EXISTS `tag` (`id` INT NOT NULL PRIMARY KEY);\n"
+        "ALTER TABLE `product` ADD `a` INT;\n"
+        "ALTER TABLE `product` ADD `b` INT;"
+    )
+    assert run(tmp_path / "a", "mysql", additions, only=["implicit-commit"]) == []
 
 
 def test_implicit_commit_skips_temporary_tables_other_dialects_and_non_transactional(
@@ -163,8 +178,18 @@ def test_implicit_commit_on_real_aerich_output() -> None:
     ) in found
     # aerich's init only has CREATE TABLE IF NOT EXISTS: a re-run goes through
     assert not [f for f in found if f[1] == find(folder, "init").name]
-    # MODIFY restates a state, so the type change can run twice
-    assert not [f for f in found if f[1] == find(folder, "type_change").name]
+    # a MODIFY left behind (re-runnable or not) is a half-migrated column
+    type_change = find(folder, "type_change")
+    assert (
+        "implicit-commit",
+        type_change.name,
+        "upgrade",
+        line_of(type_change, "MODIFY COLUMN `stock`"),
+    ) in found
+    # the online app's add_fk_existing: a nullable column, then its foreign key; if the
+    # key fails, the empty column left behind hurts nobody
+    online = AERICH / "mysql" / "migrations" / "online"
+    assert fixture_findings(online, ["implicit-commit"]) == []
 
 
 # -- change-loses-attributes (AL321) ----------------------------------------------

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from aerich_lint.effects import AddColumn, effects
 from aerich_lint.history.schema import Applier, Known, Problem, Schema
 from aerich_lint.model import DOWNGRADE, UPGRADE, Dialect, Migration, Statement
+from aerich_lint.parse.commands import UNKNOWN_EFFECT
 
 
 @dataclass
@@ -35,14 +36,23 @@ class Step:
     complete: bool = False
 
 
-def _understood(migration: Migration) -> bool:
+def _understood(migration: Migration, sections: tuple[str, ...] = (UPGRADE, DOWNGRADE)) -> bool:
+    """Was all of the SQL of these sections read and understood? Not when the file
+    did not load, a section failed to execute or a statement was not understood."""
     if migration.load_error:
         return False
-    return all(
-        s.error is None and s.command != ""
-        for name in (UPGRADE, DOWNGRADE)
-        for s in migration.statements(name)
-    )
+    for name in sections:
+        section = migration.sections.get(name)
+        if section is not None and (
+            section.error is not None
+            or not all(_statement_understood(s) for s in section.statements)
+        ):
+            return False
+    return True
+
+
+def _statement_understood(stmt: Statement) -> bool:
+    return stmt.error is None and stmt.command != "" and stmt.command not in UNKNOWN_EFFECT
 
 
 @dataclass
@@ -85,24 +95,36 @@ def replay(
         )
         if migration.load_error is None:
             applier = Applier(schema, known)
+            # Past a statement that was not understood, what exists is a guess.
+            judged = True
             for stmt in migration.statements(UPGRADE):
+                judged = judged and _statement_understood(stmt)
                 for fact in effects(stmt, dialect):
-                    step.upgrade_problems.extend(
-                        StatementProblem(stmt, p) for p in applier.apply(fact)
-                    )
+                    problems = applier.apply(fact)
+                    if judged:
+                        step.upgrade_problems.extend(StatementProblem(stmt, p) for p in problems)
             if step.upgrade_problems or any(migration.statements(UPGRADE)):
                 snapshot = schema.copy()
             step.after = snapshot
             down = migration.section(DOWNGRADE)
-            if down.statements:
+            if not _understood(migration, (UPGRADE,)):
+                # The schema after this upgrade is not known: neither is what its
+                # downgrade finds or gives back, nor whether MODELS_STATE matches it.
+                step.complete = False
+            elif down.statements:
                 downgraded = snapshot.copy()
                 undo = Applier(downgraded, known)
+                judged = True
                 for stmt in down.statements:
+                    judged = judged and _statement_understood(stmt)
                     for fact in effects(stmt, dialect):
-                        step.downgrade_problems.extend(
-                            StatementProblem(stmt, p) for p in undo.apply(fact)
-                        )
-                step.downgraded = downgraded
+                        problems = undo.apply(fact)
+                        if judged:
+                            step.downgrade_problems.extend(
+                                StatementProblem(stmt, p) for p in problems
+                            )
+                # (What a downgrade not understood gives back is not known.)
+                step.downgraded = downgraded if _understood(migration, (DOWNGRADE,)) else None
         steps[id(migration)] = step
         if not _understood(migration):
             # What it did is unknown from here on: replay findings would guess.
@@ -113,9 +135,19 @@ def replay(
     return steps, states
 
 
-def differences(before: Schema, after: Schema, upgraded: Schema) -> list[str]:
+@dataclass(frozen=True)
+class Difference:
+    """One way the schema after upgrade + downgrade differs from the one before.
+    ``minor``: the previous code still works on it (a default, a looser column, an
+    extra table or plain index): worth knowing, not a rollback that breaks."""
+
+    message: str
+    minor: bool = False
+
+
+def differences(before: Schema, after: Schema, upgraded: Schema) -> list[Difference]:
     """How the schema after upgrade + downgrade differs from the one before, in words."""
-    out: list[str] = []
+    out: list[Difference] = []
     changed = []
     for name, table in before.tables.items():
         other = after.tables.get(name)
@@ -125,41 +157,73 @@ def differences(before: Schema, after: Schema, upgraded: Schema) -> list[str]:
                 if name not in upgraded.tables
                 else "is not restored by the downgrade"
             )
-            out.append(f"table {name} {how}")
+            out.append(Difference(f"table {name} {how}"))
         elif other is not table:  # copy-on-write: the same object was never changed
             changed.append(name)
     for name in after.tables.keys() - before.tables.keys():
-        out.append(f"table {name} created by the upgrade is left in place by the downgrade")
-    out.sort()
+        out.append(
+            Difference(
+                f"table {name} created by the upgrade is left in place by the downgrade",
+                minor=True,
+            )
+        )
+    out.sort(key=lambda d: d.message)
     for name in sorted(changed):
         old, new = before.tables[name].columns, after.tables[name].columns
-        for col in old.keys() - new.keys():
-            out.append(f"column {name}.{col} is not restored by the downgrade")
-        for col in new.keys() - old.keys():
+        for col in sorted(old.keys() - new.keys()):
+            out.append(Difference(f"column {name}.{col} is not restored by the downgrade"))
+        for col in sorted(new.keys() - old.keys()):
+            extra = new[col]
+            blocks = extra.not_null and extra.default is None and not extra.generated
             out.append(
-                f"column {name}.{col} added by the upgrade is left in place by the downgrade"
+                Difference(
+                    f"column {name}.{col} added by the upgrade is left in place by the downgrade"
+                    + (
+                        ": NOT NULL without a default, so the previous code's INSERTs fail"
+                        if blocks
+                        else ""
+                    ),
+                    minor=not blocks,
+                )
             )
         for col in sorted(old.keys() & new.keys()):
             a, b = old[col], new[col]
             if a.type != b.type:
-                out.append(f"column {name}.{col} comes back as {b.type}, was {a.type}")
+                out.append(Difference(f"column {name}.{col} comes back as {b.type}, was {a.type}"))
             if a.not_null != b.not_null:
                 now, was = ("NOT NULL", "nullable") if b.not_null else ("nullable", "NOT NULL")
-                out.append(f"column {name}.{col} comes back {now}, was {was}")
+                out.append(
+                    Difference(
+                        f"column {name}.{col} comes back {now}, was {was}", minor=not b.not_null
+                    )
+                )
             if a.default != b.default:
                 out.append(
-                    f"column {name}.{col} comes back with default {b.default or 'none'}, "
-                    f"was {a.default or 'none'}"
+                    Difference(
+                        f"column {name}.{col} comes back with default {b.default or 'none'}, "
+                        f"was {a.default or 'none'}",
+                        minor=True,
+                    )
                 )
     if before.indexes is not after.indexes:
         for key in sorted(before.indexes.keys() - after.indexes.keys()):
             ix = before.indexes[key]
             if ix.table in after.tables:
-                out.append(f"index {ix.name} on {ix.table} is not re-created by the downgrade")
+                out.append(
+                    Difference(
+                        f"index {ix.name} on {ix.table} is not re-created by the downgrade",
+                        minor=not ix.unique,
+                    )
+                )
         for key in sorted(after.indexes.keys() - before.indexes.keys()):
             ix = after.indexes[key]
             if ix.table in before.tables:
-                out.append(f"index {ix.name} on {ix.table} created by the upgrade is left in place")
+                out.append(
+                    Difference(
+                        f"index {ix.name} on {ix.table} created by the upgrade is left in place",
+                        minor=not ix.unique,
+                    )
+                )
     return out
 
 

@@ -31,6 +31,7 @@ from aerich_lint.effects import (
     UpdateRows,
 )
 from aerich_lint.model import Dialect
+from aerich_lint.naming import is_aerich_index, twin_index
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,8 @@ class Applier:
     # -- effects ---------------------------------------------------------------
     def apply(self, fact: Effect) -> list[Problem]:
         problems: list[Problem] = []
+        if getattr(fact, "table_if_exists", False) and fact.table not in self.schema.tables:
+            return problems  # ALTER TABLE IF EXISTS on a missing table: a no-op (a NOTICE)
         handler = getattr(self, f"_{type(fact).__name__}", None)
         if handler is not None:
             handler(fact, problems)
@@ -231,7 +234,8 @@ class Applier:
 
     def _DropColumn(self, fact: DropColumn, problems: list[Problem]) -> None:
         table = self.schema.tables.get(fact.table)
-        if fact.if_exists and (table is None or fact.column not in table.columns):
+        # DROP COLUMN IF EXISTS skips a missing column, not a missing table
+        if fact.if_exists and table is not None and fact.column not in table.columns:
             return
         writable = self._column(fact.table, fact.column, problems, "drops")
         if writable is None:
@@ -312,6 +316,20 @@ class Applier:
             # Indexes the database named itself cannot be tracked reliably:
             # only an index this history created, and that is gone, is reported.
             problems.append(Problem("missing", f"drops index {fact.name}, which no longer exists"))
+        elif not fact.if_exists and self.known.complete and is_aerich_index(fact.name):
+            # A name only aerich gives, never created by the whole history: it is not there.
+            twin = twin_index(fact.name)
+            twin_key = self.schema.index_key(twin, fact.table) if twin else ""
+            made = self.schema.indexes.get(twin_key) if twin else None
+            why = (
+                f" (the index is {twin}, on {made.table}: aerich's rollback of a unique "
+                f"index names the idx_ index instead of the uid_ one)"
+                if made is not None and twin is not None and fact.name.startswith("idx_")
+                else ""
+            )
+            problems.append(
+                Problem("missing", f"drops index {fact.name}, which does not exist{why}")
+            )
 
     def _AddConstraint(self, fact: AddConstraint, problems: list[Problem]) -> None:
         c = fact.constraint
@@ -342,9 +360,8 @@ class Applier:
 
     def _DropConstraint(self, fact: DropConstraint, problems: list[Problem]) -> None:
         table = self.schema.tables.get(fact.table)
-        if table is None:
-            if not fact.if_exists:
-                self._table(fact.table, problems, "drops a constraint of")
+        if table is None:  # DROP CONSTRAINT IF EXISTS skips a missing constraint, not table
+            self._table(fact.table, problems, "drops a constraint of")
             return
         if fact.name in table.constraints:
             del self.schema.writable(fact.table).constraints[fact.name]

@@ -14,8 +14,9 @@ from aerich_lint.load.python import PythonInfo, load_python
 from aerich_lint.model import SECTIONS, Chunk, LineIndex, Migration, OffsetMap, Section
 
 MAX_BYTES = 20 * 1024 * 1024
+# (Lines end at \n, \r\n or \r, as in LineIndex.)
 _FILE_IGNORE = re.compile(
-    r"^[ \t]*(?:#|--)[ \t]*aerich-lint:[ \t]*ignore-file\b(?P<rules>[^\n]*)$", re.MULTILINE
+    r"(?:(?<=[\r\n])|\A)[ \t]*(?:#|--)[ \t]*aerich-lint:[ \t]*ignore-file\b(?P<rules>[^\r\n]*)"
 )
 
 
@@ -42,7 +43,8 @@ def read_file(migration: Migration) -> bytes | None:
     try:
         migration.text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        head = data[: exc.start]
+        line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
         migration.load_error = f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line})"
         migration.load_error_line = line
         return None
@@ -129,10 +131,10 @@ def _apply(migration: Migration, info: PythonInfo, result: object) -> None:
             section.chunks.append(Chunk(call["sql"], OffsetMap.fixed(lines, line), via=call["via"]))
         if data.get("list"):
             migration.format = "py-list"
+        # (The runner says which return statement the SQL came from.)
+        returned_at = data.get("return_line") or info.return_lines.get(name, 1)
         for sql in data.get("returned", []):
-            section.chunks.append(
-                Chunk(sql, OffsetMap.fixed(lines, info.return_lines.get(name, 1)))
-            )
+            section.chunks.append(Chunk(sql, OffsetMap.fixed(lines, returned_at)))
 
 
 def file_ignores(text: str) -> list[tuple[int, str]]:

@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 import re
 
-from aerich_lint.load.literals import json_string
+from aerich_lint.load.literals import add_text, json_string
 from aerich_lint.model import DOWNGRADE, UPGRADE, Chunk, LineIndex, Migration, OffsetMap, Section
 
-# "-- upgrade --" (0.4.3-0.6.x) and "##### upgrade #####" (0.4.0-0.4.2).
+# aerich reads a .sql migration by looking for "-- upgrade --\n" and "-- downgrade --\n"
+# (0.4.3-0.6.x; "##### upgrade #####\n" and "##### downgrade #####\n" in 0.4.0-0.4.2)
+# anywhere in the text, not only alone on a line: 0.6 writes the downgrade marker right
+# after the last upgrade statement (`...;-- downgrade --`). A marker alone on its line is
+# accepted with looser spacing and case; one after other text only as aerich writes it.
+# Line breaks are \n, \r\n or \r: aerich opens the file in text mode.
 _SQL_MARKER = re.compile(
-    r"^[ \t]*(?:--|#+)[ \t]*(upgrade|downgrade)[ \t]*(?:--|#+)?[ \t]*\r?$",
-    re.IGNORECASE | re.MULTILINE,
+    r"(?:(?<=[\r\n])|\A)[ \t]*(?:--|#+)[ \t]*(?P<loose>(?i:upgrade|downgrade))[ \t]*"
+    r"(?:--|#+)?[ \t]*(?:\r\n?|\n|\Z)"
+    r"|(?:-- (?P<dash>upgrade|downgrade) --|##### (?P<hash>upgrade|downgrade) #####)"
+    r"(?:\r\n?|\n)"
 )
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
@@ -19,24 +26,29 @@ _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 def load_sql(migration: Migration, text: str) -> None:
     lines = LineIndex(text)
     markers = list(_SQL_MARKER.finditer(text))
-    if not markers or markers[0].group(1).lower() != UPGRADE:
+    if not markers or _marker_name(markers[0]) != UPGRADE:
         migration.load_error = "no '-- upgrade --' section marker"
         return
     for i, marker in enumerate(markers):
-        name = marker.group(1).lower()
+        name = _marker_name(marker)
         if name in migration.sections:
             migration.load_error = f"more than one '-- {name} --' section"
             migration.load_error_line = lines.position(marker.start())[0]
             return
-        start = marker.end() + 1
+        start = marker.end()  # after the marker's line break
         end = markers[i + 1].start() if i + 1 < len(markers) else len(text)
         positions = OffsetMap(lines)
-        body = text[start:end] if start <= end else ""
-        positions.add(start, len(body))
+        out: list[str] = []
+        if start < end:
+            add_text(positions, out, text[start:end], start)
         migration.sections[name] = Section(
-            name, chunks=[Chunk(body, positions)], line=lines.position(marker.start())[0]
+            name, chunks=[Chunk("".join(out), positions)], line=lines.position(marker.start())[0]
         )
     migration.sections.setdefault(DOWNGRADE, Section(DOWNGRADE, defined=False))
+
+
+def _marker_name(marker: re.Match[str]) -> str:
+    return (marker.group("loose") or marker.group("dash") or marker.group("hash")).lower()
 
 
 def load_json(migration: Migration, text: str) -> None:

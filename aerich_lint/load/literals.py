@@ -33,26 +33,54 @@ def _decode_py_escape(escape: str) -> str:
     return codecs.decode(escape, "unicode_escape")
 
 
+_CR = re.compile(r"\r\n?")
+
+
+def add_text(pieces: OffsetMap, out: list[str], text: str, start: int) -> None:
+    """Source text taken as it is, except that ``\\r\\n`` and a lone ``\\r`` read as
+    ``\\n`` (as Python reads source, and aerich its .sql files, in text mode): each
+    such line break maps back to where it starts."""
+    if "\r" not in text:
+        out.append(text)
+        pieces.add(start, len(text))
+        return
+    pos = 0
+    for match in _CR.finditer(text):
+        if match.start() > pos:
+            out.append(text[pos : match.start()])
+            pieces.add(start + pos, match.start() - pos)
+        out.append("\n")
+        pieces.add(start + match.start(), 1, verbatim=False)
+        pos = match.end()
+    if pos < len(text):
+        out.append(text[pos:])
+        pieces.add(start + pos, len(text) - pos)
+
+
 def _add_body(
     pieces: OffsetMap, out: list[str], body: str, start: int, raw: bool, escape: re.Pattern[str]
 ) -> None:
+    python = escape is _PY_ESCAPE
+    verbatim = add_text if python else _add_verbatim
     if raw or "\\" not in body:
-        out.append(body)
-        pieces.add(start, len(body))
+        verbatim(pieces, out, body, start)
         return
     pos = 0
     for match in escape.finditer(body):
         if match.start() > pos:
-            out.append(body[pos : match.start()])
-            pieces.add(start + pos, match.start() - pos)
+            verbatim(pieces, out, body[pos : match.start()], start + pos)
         text = match.group(0)
-        value = _decode_py_escape(text) if escape is _PY_ESCAPE else json.loads(f'"{text}"')
+        value = _decode_py_escape(text) if python else json.loads(f'"{text}"')
         out.append(value)
         pieces.add(start + match.start(), len(value), verbatim=False)
         pos = match.end()
     if pos < len(body):
-        out.append(body[pos:])
-        pieces.add(start + pos, len(body) - pos)
+        verbatim(pieces, out, body[pos:], start + pos)
+
+
+def _add_verbatim(pieces: OffsetMap, out: list[str], text: str, start: int) -> None:
+    out.append(text)
+    pieces.add(start, len(text))
 
 
 def python_literal(text: str, lines: LineIndex, node: ast.Constant) -> tuple[str, OffsetMap] | None:
@@ -71,19 +99,24 @@ def python_literal(text: str, lines: LineIndex, node: ast.Constant) -> tuple[str
     # quadratic on huge literals, hence the fast path above).
     out: list[str] = []
     pieces = OffsetMap(lines)
+    # (newline=None: lines end at \r\n, \r or \n, as for Python and LineIndex.)
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(segment).readline))
+        tokens = list(tokenize.generate_tokens(io.StringIO(segment, newline=None).readline))
     except (tokenize.TokenError, SyntaxError):
         return None
+
+    def offset(row: int, col: int) -> int:
+        return start + col if row == 1 else lines.offset(node.lineno + row - 1, col)
+
     for tok in tokens:
         if tok.type != tokenize.STRING:
             continue
-        row, tcol = tok.start
-        tok_start = start + tcol if row == 1 else lines.offset(node.lineno + row - 1, tcol)
-        prefix = _PREFIX.match(tok.string)
+        tok_start = offset(*tok.start)
+        source = text[tok_start : offset(*tok.end)]  # tok.string has its line breaks as \n
+        prefix = _PREFIX.match(source)
         assert prefix is not None
         pre = prefix.group(0)
-        rest = tok.string[len(pre) :]
+        rest = source[len(pre) :]
         quote = rest[:3] if rest[:3] in ('"""', "'''") else rest[:1]
         body = rest[len(quote) : len(rest) - len(quote)]
         body_start = tok_start + len(pre) + len(quote)

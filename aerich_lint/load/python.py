@@ -8,6 +8,7 @@ queries through the client is marked for execution (see ``execute.py``).
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from aerich_lint.load.literals import python_literal
@@ -22,7 +23,14 @@ from aerich_lint.model import (
 )
 
 CLIENT_METHODS = frozenset(
-    {"execute_script", "execute_query", "execute_query_dict", "execute_insert", "execute_many"}
+    {
+        "execute_script",
+        "execute_query",
+        "execute_query_dict",
+        "execute_query_dict_with_affected",
+        "execute_insert",
+        "execute_many",
+    }
 )
 # Calls at module level that reach a database or start an event loop.
 _MODULE_CALLS = frozenset(
@@ -161,9 +169,11 @@ def function_facts(func: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFact
     facts = FunctionFacts(func.name, func.lineno, isinstance(func, ast.AsyncFunctionDef))
     params = func.args.posonlyargs + func.args.args
     db = params[0].arg if params else None
+    own_returns = {id(node) for node in _own_nodes(func) if isinstance(node, ast.Return)}
     for node in ast.walk(func):
         if isinstance(node, ast.Return):
-            facts.returns.append((node.lineno, _kind(node.value)))
+            if id(node) in own_returns:
+                facts.returns.append((node.lineno, _kind(node.value)))
         elif isinstance(node, ast.Await) and isinstance(node.value, (ast.Constant, ast.JoinedStr)):
             if _kind(node.value) == "str":
                 facts.awaited_literals.append(node.lineno)
@@ -177,6 +187,17 @@ def function_facts(func: ast.FunctionDef | ast.AsyncFunctionDef) -> FunctionFact
             facts.db_calls.append((node.lineno, node.func.attr))
     facts.returns.sort()
     return facts
+
+
+def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """The nodes of ``func`` outside nested functions and classes: a helper's
+    ``return`` is not what ``upgrade()`` returns."""
+    todo: list[ast.AST] = list(func.body)
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
 
 
 def module_calls(tree: ast.Module) -> list[tuple[int, str]]:

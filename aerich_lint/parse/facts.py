@@ -5,6 +5,7 @@ The only module (with ``sql.py`` beside it) that knows sqlglot's tree shapes.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -29,6 +30,7 @@ from aerich_lint.effects import (
     DropTable,
     Effect,
     InsertRows,
+    ReadRows,
     RenameColumn,
     RenameTable,
     Setting,
@@ -159,23 +161,117 @@ def _compute(e: exp.Expr, dialect: Dialect) -> list[Effect]:
     if isinstance(e, exp.Drop):
         return _drop(e)
     if isinstance(e, exp.Alter) and str(e.args.get("kind") or "").upper() == "TABLE":
-        return _alter_table(e, dialect)
+        facts = _alter_table(e, dialect)
+        # ALTER TABLE IF EXISTS: PostgreSQL and MariaDB (SQLite has no such clause)
+        if e.args.get("exists") and dialect != Dialect.SQLITE:
+            return [
+                replace(f, table_if_exists=True) if isinstance(f, _TABLE_ACTIONS) else f
+                for f in facts
+            ]
+        return facts
     if isinstance(e, exp.TruncateTable):
         return [Truncate(table_name(t)) for t in e.expressions]
     if isinstance(e, exp.Delete):
         return [DeleteRows(table_name(e.this), has_where=e.args.get("where") is not None)]
     if isinstance(e, exp.Update):
-        return [UpdateRows(table_name(e.this), has_where=e.args.get("where") is not None)]
+        assigned = tuple(ident(item.this) for item in e.expressions if isinstance(item, exp.EQ))
+        return [
+            UpdateRows(
+                table_name(e.this), has_where=e.args.get("where") is not None, columns=assigned
+            )
+        ]
     if isinstance(e, exp.Insert):
         target = e.this
         return [InsertRows(table_name(target.this if isinstance(target, exp.Schema) else target))]
     if isinstance(e, exp.Set):
         return [s for item in e.expressions if (s := _setting(item)) is not None]
     if isinstance(e, exp.Pragma):
-        return [_pragma(e)]
+        pragma = _pragma(e)
+        return [ReadRows("")] if pragma.name in _PRAGMA_READS else [pragma]
+    if _read_only(e):
+        first = e.find(exp.Table)
+        return [ReadRows(table_name(first) if first is not None else "")]
     if isinstance(e, exp.Command):
         return _command(e, dialect)
     return []
+
+
+# PRAGMAs that only report (sqlglot reads ``table_info(t)`` as ``table_info = t``).
+_PRAGMA_READS = frozenset(
+    {
+        "table_info",
+        "table_xinfo",
+        "table_list",
+        "index_list",
+        "index_info",
+        "index_xinfo",
+        "foreign_key_list",
+        "foreign_key_check",
+        "database_list",
+        "compile_options",
+        "integrity_check",
+        "quick_check",
+    }
+)
+# Functions a read-only query may call. Any other function sqlglot does not know
+# (setval, nextval, pg_advisory_lock, a project's own function ...) may write.
+_READ_FUNCTIONS = frozenset(
+    {
+        "to_regclass",
+        "to_regtype",
+        "to_regproc",
+        "to_regnamespace",
+        "current_database",
+        "current_schema",
+        "current_schemas",
+        "current_setting",
+        "version",
+        "format_type",
+        "obj_description",
+        "col_description",
+        "pg_table_is_visible",
+        "pg_relation_size",
+        "pg_total_relation_size",
+        "pg_table_size",
+        "pg_indexes_size",
+        "quote_ident",
+        "database",
+        "schema",
+    }
+)
+_READ_PREFIXES = ("pg_get_", "has_", "pg_is_", "pg_has_")
+
+
+def _read_only(e: exp.Expr) -> bool:
+    """A query that changes nothing: a SELECT (or SHOW) with no INTO, no row locks,
+    no data-changing CTE and no call to a function that could write."""
+    if isinstance(e, exp.Show):
+        return True
+    if not isinstance(e, (exp.Select, exp.SetOperation)):
+        return False
+    if any(s.args.get("into") or s.args.get("locks") for s in e.find_all(exp.Select)):
+        return False
+    if next(e.find_all(exp.Delete, exp.Update, exp.Insert, exp.Merge), None) is not None:
+        return False
+    for call in e.find_all(exp.Anonymous):
+        name = str(call.name).lower()
+        if name not in _READ_FUNCTIONS and not name.startswith(_READ_PREFIXES):
+            return False
+    return True
+
+
+# The facts an ALTER TABLE action gives that carry ``table_if_exists``.
+_TABLE_ACTIONS = (
+    AddColumn,
+    AddConstraint,
+    ChangeColumn,
+    CreateIndex,
+    DropColumn,
+    DropConstraint,
+    DropIndex,
+    RenameColumn,
+    RenameTable,
+)
 
 
 def _setting(item: Any) -> Setting | None:
@@ -209,7 +305,7 @@ def _create(e: exp.Create, dialect: Dialect) -> list[Effect]:
             c
             for item in items
             if not isinstance(item, exp.ColumnDef)
-            for c in [_constraint(item)]
+            for c in [_constraint(item, dialect)]
             if c is not None
         )
         return [CreateTable(table_name(schema), columns, bool(e.args.get("exists")), constraints)]
@@ -219,9 +315,11 @@ def _create(e: exp.Create, dialect: Dialect) -> list[Effect]:
         index = e.this
         table = index.args.get("table") if isinstance(index, exp.Index) else None
         params = index.args.get("params") if isinstance(index, exp.Index) else None
-        cols = tuple(
-            ident(c.this if isinstance(c, exp.Ordered) else c)
-            for c in (params.args.get("columns") or [] if params is not None else [])
+        cols = (
+            _names(params.args.get("columns"), dialect)
+            + _names(params.args.get("include"), dialect)
+            if params is not None
+            else ()
         )
         return [
             CreateIndex(
@@ -236,13 +334,34 @@ def _create(e: exp.Create, dialect: Dialect) -> list[Effect]:
     return []
 
 
-def _names(nodes: Any) -> tuple[str, ...]:
-    return tuple(
-        ident(n.this if isinstance(n, exp.Ordered) else n) for n in (nodes or []) if n is not None
-    )
+def _names(nodes: Any, dialect: Dialect) -> tuple[str, ...]:
+    """The columns a key, index or constraint column list uses, in order and once each:
+    a plain column, or the columns inside ``lower(name)``, ``(a + b)``, ``name
+    text_pattern_ops``, ``name COLLATE "C" DESC NULLS LAST``, MySQL's ``name(10)``."""
+    out: dict[str, None] = {}
+    for node in nodes or []:
+        out.update(dict.fromkeys(_key_columns(node, dialect)))
+    return tuple(out)
 
 
-def _constraint(item: Any) -> ConstraintInfo | None:
+def _key_columns(node: Any, dialect: Dialect) -> list[str]:
+    while isinstance(node, (exp.Ordered, exp.Opclass, exp.Collate, exp.ColumnPrefix)):
+        node = node.this  # Opclass / Collate: the operator class or collation is `expression`
+    if isinstance(node, (exp.Column, exp.Identifier)):
+        return [ident(node)]
+    if (
+        dialect == Dialect.MYSQL
+        and isinstance(node, exp.Anonymous)
+        and len(node.expressions) == 1
+        and isinstance(node.expressions[0], exp.Literal)
+    ):
+        return [ident(node.this)]  # a prefix key part, name(10), that sqlglot reads as a call
+    if isinstance(node, exp.Expr):
+        return [ident(c) for c in node.find_all(exp.Column)]
+    return [ident(node)] if node is not None else []
+
+
+def _constraint(item: Any, dialect: Dialect) -> ConstraintInfo | None:
     """A table-level constraint or index of CREATE TABLE / ADD CONSTRAINT / ADD INDEX."""
     name = ""
     node = item
@@ -252,16 +371,18 @@ def _constraint(item: Any) -> ConstraintInfo | None:
     if isinstance(node, exp.ForeignKey):
         ref = node.args.get("reference")
         target = table_name(ref.this) if isinstance(ref, exp.Reference) else None
-        return ConstraintInfo(name, "FOREIGN KEY", _names(node.expressions), target)
+        return ConstraintInfo(name, "FOREIGN KEY", _names(node.expressions, dialect), target)
     if isinstance(node, exp.PrimaryKey):
-        return ConstraintInfo(name, "PRIMARY KEY", _names(node.expressions))
+        return ConstraintInfo(name, "PRIMARY KEY", _names(node.expressions, dialect))
     if isinstance(node, exp.UniqueColumnConstraint):
         target = node.this
         if isinstance(target, exp.Schema):  # MySQL: UNIQUE [KEY|INDEX] name (cols)
-            return ConstraintInfo(name or ident(target.this), "UNIQUE", _names(target.expressions))
+            return ConstraintInfo(
+                name or ident(target.this), "UNIQUE", _names(target.expressions, dialect)
+            )
         return ConstraintInfo(name, "UNIQUE", ())
     if isinstance(node, exp.IndexColumnConstraint):
-        return ConstraintInfo(ident(node.this), "INDEX", _names(node.expressions))
+        return ConstraintInfo(ident(node.this), "INDEX", _names(node.expressions, dialect))
     if isinstance(node, exp.CheckColumnConstraint):
         return ConstraintInfo(name, "CHECK", not_null_columns=_not_null_columns(node.this))
     if node is None:
@@ -391,7 +512,7 @@ def _add_constraint(
 ) -> list[Effect]:
     out: list[Effect] = []
     for item in action.expressions or [action.this]:
-        info = _constraint(item)
+        info = _constraint(item, dialect)
         if info is None:
             continue
         if info.kind == "INDEX" or (

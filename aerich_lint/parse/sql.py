@@ -15,7 +15,13 @@ from sqlglot.tokens import Token, TokenType
 
 from aerich_lint.model import Chunk, Dialect, Statement
 from aerich_lint.parse import SUPPRESS, parse_suppression
-from aerich_lint.parse.commands import known_command, rename_table
+from aerich_lint.parse.commands import (
+    comment_on,
+    known_command,
+    rename_table,
+    simplified,
+    words,
+)
 
 # Expression types that are whole statements; anything else (a bare word
 # parses as a Column) is not something the linter can vouch for.
@@ -49,7 +55,7 @@ def parse_chunk(
     except TokenError as exc:
         return _token_error(chunk, section, dialect, first_index, exc)
     statements: list[Statement] = []
-    groups = _split(tokens)
+    groups = _split(tokens, dialect)
     previous_end = 0
     previous: Statement | None = None
     for group in groups:
@@ -70,19 +76,56 @@ def split_statements(sql: str, dialect: Dialect) -> list[str]:
         tokens = _dialect(dialect).tokenize(sql)
     except TokenError:
         return [sql] if sql.strip() else []
-    return [sql[group[0].start : group[-1].end + 1] for group in _split(tokens)]
+    return [sql[group[0].start : group[-1].end + 1] for group in _split(tokens, dialect)]
 
 
-def _split(tokens: list[Token]) -> list[list[Token]]:
-
+def _split(tokens: list[Token], dialect: Dialect) -> list[list[Token]]:
+    """Statements at the semicolons, except those inside the ``BEGIN ... END`` body of
+    a MySQL or SQLite trigger (MySQL: also of a procedure, function or event), which
+    the server reads as one statement."""
     groups: list[list[Token]] = [[]]
-    for tok in tokens:
-        if tok.token_type == TokenType.SEMICOLON:
-            if groups[-1]:
+    depth = 0  # open BEGIN / CASE blocks of a compound statement's body
+    compound = False
+    for i, tok in enumerate(tokens):
+        group = groups[-1]
+        if tok.token_type == TokenType.SEMICOLON and depth == 0:
+            if group:
                 groups.append([])
-        else:
-            groups[-1].append(tok)
+                compound = False
+            continue
+        group.append(tok)
+        if len(group) == 1:
+            compound = False
+        word = tok.text.upper() if tok.token_type not in _OPAQUE else ""
+        if not compound:
+            compound = (
+                word in _COMPOUND_KINDS.get(dialect, ())
+                and group[0].text.upper() == "CREATE"
+                and len(group) <= 12
+            )
+        elif word in {"BEGIN", "CASE"} and (word == "BEGIN" or depth > 0):
+            if not (word == "CASE" and _after_end(tokens, i)):
+                depth += 1
+        elif word == "END" and depth > 0:
+            following = tokens[i + 1].text.upper() if i + 1 < len(tokens) else ""
+            # MySQL's END IF / END LOOP / END WHILE / END REPEAT close blocks not counted
+            if following not in {"IF", "LOOP", "WHILE", "REPEAT"}:
+                depth -= 1
     return [g for g in groups if g]
+
+
+_OPAQUE = frozenset({TokenType.IDENTIFIER, TokenType.STRING})
+# The statements whose body may hold semicolons, by the word that names them
+# (looked for among the first tokens of a CREATE: CREATE DEFINER = `u`@`h` TRIGGER).
+_COMPOUND_KINDS = {
+    Dialect.MYSQL: frozenset({"TRIGGER", "PROCEDURE", "FUNCTION", "EVENT"}),
+    Dialect.SQLITE: frozenset({"TRIGGER"}),
+}
+
+
+def _after_end(tokens: list[Token], i: int) -> bool:
+    """MySQL's ``END CASE``: the CASE closes a block, it opens none."""
+    return i > 0 and tokens[i - 1].text.upper() == "END"
 
 
 def _statement(
@@ -106,22 +149,31 @@ def _statement(
         via=chunk.via,
         end_line=end_line,
     )
-    sql_dialect = _dialect(dialect)
+    if dialect == Dialect.POSTGRES and words(group[:2]) == ["COMMENT", "ON"]:
+        stmt.expression = comment_on(group, chunk.sql)
+        if stmt.expression is None:
+            stmt.error = _comment_error(group, chunk.sql)
+        return stmt
     try:
-        parsed = sql_dialect.parser().parse(group, chunk.sql)
+        expression = _parse(group, chunk.sql, dialect)
     except ParseError as exc:
-        stmt.command = known_command(group, dialect)
-        if stmt.command is None:
-            stmt.error = _parse_message(exc)
+        stmt.expression = _rescue(group, chunk.sql, dialect)
+        if stmt.expression is None:
+            stmt.command = known_command(group, dialect)
+            if stmt.command is None:
+                stmt.error = _parse_message(exc)
         return stmt
     except (RecursionError, ValueError, TypeError, AttributeError) as exc:
         stmt.error = f"the SQL parser failed: {type(exc).__name__}"
         return stmt
-    expression = next((e for e in parsed if e is not None), None)
     if expression is None:
         return stmt
-    if isinstance(expression, exp.Command) or type(expression).__name__ not in _STATEMENT_TYPES:
+    if not _is_statement(expression):
         group = _expand_command(group, chunk.sql, dialect)
+        rescued = _rescue(group, chunk.sql, dialect)
+        if rescued is not None:
+            stmt.expression = rescued
+            return stmt
         stmt.command = known_command(group, dialect)
         if stmt.command == "RENAME TABLE":
             expression = rename_table(group) or expression
@@ -129,6 +181,44 @@ def _statement(
             stmt.command = ""  # unrecognized
     stmt.expression = expression
     return stmt
+
+
+def _parse(group: list[Token], sql: str, dialect: Dialect) -> exp.Expr | None:
+    parsed = _dialect(dialect).parser().parse(group, sql)
+    return next((e for e in parsed if e is not None), None)
+
+
+def _is_statement(expression: exp.Expr) -> bool:
+    return not isinstance(expression, exp.Command) and type(expression).__name__ in _STATEMENT_TYPES
+
+
+def _rescue(group: list[Token], sql: str, dialect: Dialect) -> exp.Expr | None:
+    """A valid statement sqlglot rejects or keeps opaque, as the tree it builds for
+    the same statement without its unsupported parts (``parse/commands.py``); None
+    when it is not one of those."""
+    tokens = simplified(group, dialect)
+    if tokens is None:
+        return None
+    try:
+        expression = _parse(tokens, sql, dialect)
+    except (ParseError, RecursionError, ValueError, TypeError, AttributeError):
+        return None
+    return expression if expression is not None and _is_statement(expression) else None
+
+
+def _comment_error(group: list[Token], sql: str) -> str:
+    """Why a PostgreSQL COMMENT ON statement is invalid: sqlglot's words when they
+    point at the culprit."""
+    expected = "expected COMMENT ON <object kind> <name> IS '<text>' | NULL"
+    try:
+        _parse(group, sql, Dialect.POSTGRES)
+    except ParseError as exc:
+        message = _parse_message(exc)
+        # not its "Required keyword: 'expression' missing for <class ...>"
+        return expected if "Required keyword" in message else message
+    except (RecursionError, ValueError, TypeError, AttributeError):
+        pass
+    return expected
 
 
 def _expand_command(group: list[Token], sql: str, dialect: Dialect) -> list[Token]:

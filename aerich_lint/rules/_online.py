@@ -25,6 +25,7 @@ from aerich_lint.effects import (
 )
 from aerich_lint.history.schema import Applier, Known, Schema
 from aerich_lint.model import DOWNGRADE, UPGRADE, Statement
+from aerich_lint.naming import is_aerich_index
 from aerich_lint.rules.base import Context
 from aerich_lint.targets import Target
 
@@ -114,7 +115,8 @@ def new_column(ctx: Context, section: str, stmt: Statement, table: str, column: 
 def dropped_index_table(ctx: Context, section: str, stmt: Statement, fact: DropIndex) -> str | None:
     """The live table a PostgreSQL DROP INDEX locks: its name, "" when the table is not
     known (the index presumably exists, so its table does), None when the table is new
-    in this migration or (IF EXISTS, complete history) the index never existed."""
+    in this migration or the complete history never created the index (with IF EXISTS
+    a no-op; without, the statement fails)."""
     table = fact.table
     if not table:
         created = [c.table for c in before(ctx, section, stmt, CreateIndex) if c.name == fact.name]
@@ -124,8 +126,10 @@ def dropped_index_table(ctx: Context, section: str, stmt: Statement, fact: DropI
         index = history.before.indexes.get(fact.name)
         if index is not None:
             table = index.table
-        elif fact.if_exists and history.complete:
-            return None  # the whole history never created it: a no-op
+        elif history.complete and (fact.if_exists or is_aerich_index(fact.name)):
+            # The whole history never created it: nothing to lock. (A name the database
+            # gave, say to a UNIQUE constraint, is not tracked: that index may exist.)
+            return None
     if not table:
         return ""
     return table if live_table(ctx, section, stmt, table) else None

@@ -127,6 +127,25 @@ class Context:
             return table in self.history.before.tables
         return True
 
+    def fails_missing(self, section: str, stmt: Statement) -> bool:
+        """Does the replay report ``stmt`` as using a missing object (unknown-object in an
+        upgrade, downgrade-broken in a downgrade, when that rule is in force)? Then the
+        statement fails rather than deletes anything, and that rule is the one finding."""
+        step = self.history
+        if step is None or not step.reliable:
+            return False
+        owner, problems = (
+            ("unknown-object", step.upgrade_problems)
+            if section == UPGRADE
+            else ("downgrade-broken", step.downgrade_problems)
+        )
+        return owner in self.enabled and any(
+            found.statement.index == stmt.index
+            and found.statement.section == section
+            and found.problem.kind == "missing"
+            for found in problems
+        )
+
     def _first_created(self, section: str) -> dict[tuple[str, str], int]:
         """Index of the first statement of a section creating each object."""
         if section not in self._created:

@@ -5,7 +5,7 @@ from typing import Any
 
 from aerich_lint.effects import ChangeColumn, ColumnInfo, RenameColumn
 from aerich_lint.load.models_state import ModelsStateError
-from aerich_lint.model import SECTIONS, UPGRADE, Dialect, Migration, Severity
+from aerich_lint.model import DOWNGRADE, SECTIONS, UPGRADE, Dialect, Migration, Severity
 from aerich_lint.rules._online import walk
 from aerich_lint.rules.base import Context, Rule, Violation
 
@@ -73,11 +73,19 @@ class ChangeLosesAttributesRule(Rule):
         "migration runs, so the loss shows up later as bad data. The statement also copies the "
         "table when the type changes (see column-type-change). Aerich writes exactly this for "
         "a rename on MySQL 5.7 (`CHANGE name full_name VARCHAR(100)` on a NOT NULL column), "
+        "aerich 0.10 drops a `db_default` from the MODIFY it writes when a field becomes "
+        "nullable (`MODIFY COLUMN qty INT` for a column that was `INT NOT NULL DEFAULT 5`), "
         "and a hand-written MODIFY that only means to change the type does the same. The "
-        "column's previous definition comes from replaying the app's migration history. "
-        "Losses that are meant are not reported: in an upgrade, what the migration's "
-        "MODELS_STATE also lacks (a field made nullable is written as a MODIFY without NOT "
-        "NULL); in a downgrade, what the column did not have before the upgrade."
+        "column's previous definition comes from replaying the app's migration history.\n\n"
+        "Only attributes the migration did not mean to drop are reported. In an upgrade the "
+        "migration's MODELS_STATE decides when it describes the field: what the model lacks "
+        "too is meant (a field made `null=True` is written as a MODIFY without NOT NULL), what "
+        "the model still has is lost. Without MODELS_STATE (aerich before 0.8, hand-written "
+        "files) an attribute is meant to go when the downgrade restates the column with it "
+        "again, as aerich's downgrade of a nullability or description change does "
+        "(`MODIFY COLUMN name VARCHAR(100) NOT NULL`); a downgrade that forgets it as well, "
+        "like aerich's `CHANGE full_name name VARCHAR(100)`, does not count. In a downgrade, "
+        "what the column did not have before the upgrade is meant."
     )
     example = (
         "-- customer.name was VARCHAR(100) NOT NULL\n"
@@ -112,7 +120,7 @@ class ChangeLosesAttributesRule(Rule):
                 lost = [
                     item
                     for item in lost_attributes(old, new)
-                    if not self._intended(ctx, section, fact.table, new, item[0])
+                    if not self._intended(ctx, section, fact.table, old, new, item[0])
                 ]
                 if lost:
                     attributes = ", ".join(a for _, a, _ in lost)
@@ -125,16 +133,42 @@ class ChangeLosesAttributesRule(Rule):
                     )
 
     @staticmethod
-    def _intended(ctx: Context, section: str, table: str, new: ColumnInfo, kind: str) -> bool:
-        """Is the attribute meant to go? An upgrade follows the models (MODELS_STATE: a
-        field made nullable is written as a MODIFY without NOT NULL); a downgrade
-        restores the schema from before the upgrade."""
+    def _intended(
+        ctx: Context, section: str, table: str, old: ColumnInfo, new: ColumnInfo, kind: str
+    ) -> bool:
+        """Is the attribute meant to go? An upgrade follows the models when MODELS_STATE
+        describes the field (a field made nullable is written as a MODIFY without NOT
+        NULL), otherwise its own downgrade (which restates the attribute when the upgrade
+        drops it on purpose); a downgrade restores the schema from before the upgrade."""
         if section == UPGRADE:
             field = model_field(ctx.migration, table, new.name)
-            return field is not None and _wanted_by_model(kind, field)
+            if field is not None:
+                return _wanted_by_model(kind, field)
+            return kind in _restored_by_downgrade(ctx, table, new.name, old)
         step = ctx.history
         before = step.before.tables.get(table) if step is not None else None
         previous = before.columns.get(new.name) if before is not None else None
-        return previous is not None and kind not in {
-            k for k, _, _ in lost_attributes(previous, new)
-        }
+        return previous is not None and kind not in _kinds(lost_attributes(previous, new))
+
+
+def _kinds(lost: list[tuple[str, str, str]]) -> set[str]:
+    return {kind for kind, _, _ in lost}
+
+
+def _restored_by_downgrade(ctx: Context, table: str, column: str, old: ColumnInfo) -> set[str]:
+    """The attributes of ``old`` that the downgrade puts back on ``column`` (its name after
+    the upgrade) with a MODIFY, a CHANGE back to another name or ALTER COLUMN SET DEFAULT."""
+    restored: set[str] = set()
+    everything = _kinds(lost_attributes(old, ColumnInfo(old.name, old.type)))
+    for stmt in ctx.statements(DOWNGRADE):
+        for fact in ctx.effects(stmt):
+            if fact.table != table:
+                continue
+            if isinstance(fact, RenameColumn) and fact.old == column and fact.definition:
+                restored |= everything - _kinds(lost_attributes(old, fact.definition))
+            elif isinstance(fact, ChangeColumn) and fact.column == column:
+                if fact.definition is not None:
+                    restored |= everything - _kinds(lost_attributes(old, fact.definition))
+                elif fact.default is not None and fact.default.upper() != "NULL":
+                    restored.add("default")
+    return restored

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aerich_lint.effects import InsertRows, RowChange
+from aerich_lint.effects import InsertRows, ReadRows, RowChange
 from aerich_lint.model import Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
@@ -17,7 +17,9 @@ class DataMigrationRule(Rule):
         "UPDATE, DELETE or INSERT, or SQL sent through `db.execute_query()` and friends, "
         "changes rows that the downgrade usually cannot restore, may run for a long time on "
         "a large table, and holds locks while it does. It is a warning in a file with "
-        "RUN_IN_TRANSACTION = False, where a failure halfway leaves half the rows changed."
+        "RUN_IN_TRANSACTION = False, where a failure halfway leaves half the rows changed. "
+        "Queries that only read (a SELECT on information_schema or sqlite_master to decide "
+        "what to do, SHOW, PRAGMA table_info) are not reported."
     )
     example = (
         "async def upgrade(db):\n"
@@ -36,6 +38,8 @@ class DataMigrationRule(Rule):
         severity = None if ctx.migration.run_in_transaction else Severity.WARNING
         for section, stmt in ctx.each_statement():
             facts = ctx.effects(stmt)
+            if facts and all(isinstance(f, ReadRows) for f in facts):
+                continue  # introspection (information_schema, sqlite_master): changes nothing
             rows = [f for f in facts if isinstance(f, (RowChange, InsertRows))]
             if rows and rows[0].table == "aerich":
                 continue  # aerich's own bookkeeping

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aerich_lint.effects import DeleteRows, RowChange
-from aerich_lint.model import Severity
+from aerich_lint.effects import DeleteRows, RowChange, UpdateRows
+from aerich_lint.model import Severity, Statement
 from aerich_lint.rules.base import Context, Rule, Violation
 
 
@@ -16,7 +16,11 @@ class DeleteWithoutWhereRule(Rule):
         "A DELETE with no WHERE empties the table; an UPDATE with no WHERE overwrites a column "
         "in every row. Both are usually a forgotten condition. On a large table either one "
         "holds row locks on every row for the whole migration, blocking the application's "
-        "writes, and bloats the table (PostgreSQL) or the undo log (MySQL)."
+        "writes, and bloats the table (PostgreSQL) or the undo log (MySQL).\n\n"
+        "An UPDATE that only sets columns added earlier in the same migration is the "
+        "backfill step of adding a column safely (add it nullable, fill it, then make it NOT "
+        "NULL): it is reported at info, as a reminder to batch it on a large table. "
+        "Tables created in the same migration are empty and not reported."
     )
     example = 'UPDATE "customer" SET "status" = \'active\';'
     fix = (
@@ -35,6 +39,22 @@ class DeleteWithoutWhereRule(Rule):
             if isinstance(fact, DeleteRows):
                 message = f"DELETE without WHERE deletes every row of {fact.table}"
                 yield Violation(message, stmt, section)
+            elif isinstance(fact, UpdateRows) and _backfill(ctx, section, stmt, fact):
+                columns = ", ".join(f"{fact.table}.{c}" for c in fact.columns)
+                message = (
+                    f"UPDATE without WHERE backfills {columns}, added earlier in this "
+                    f"migration: the intended step, but it locks every row of {fact.table} "
+                    f"until the migration commits (batch it on a large table)"
+                )
+                yield Violation(message, stmt, section, severity=Severity.INFO)
             else:
                 message = f"UPDATE without WHERE changes every row of {fact.table}"
                 yield Violation(message, stmt, section, severity=Severity.WARNING)
+
+
+def _backfill(ctx: Context, section: str, stmt: Statement, fact: UpdateRows) -> bool:
+    """Does the UPDATE only fill columns this migration added before it? That is the
+    recommended way to populate a new column, not a forgotten WHERE."""
+    return bool(fact.columns) and all(
+        ctx.is_new(section, stmt, "column", f"{fact.table}.{column}") for column in fact.columns
+    )

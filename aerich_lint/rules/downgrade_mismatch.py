@@ -19,7 +19,14 @@ class DowngradeMismatchRule(Rule):
         "neither version of the application was written for, and the next upgrade may fail "
         "on it. A column re-added NOT NULL without a default (what aerich writes to undo a "
         "dropped NOT NULL field) fails outright on any table with rows; that case is left to "
-        "add-required-column when it is enabled, so it is reported once."
+        "add-required-column when it is enabled, so it is reported once.\n\n"
+        "A difference the previous code still works with is reported at info: a default "
+        "that comes back different (aerich often writes the Python default's text, or the "
+        "time it ran), a column that comes back nullable, a table, a nullable column or a "
+        "plain index the upgrade added and the downgrade leaves. Warnings are what breaks "
+        "the previous code or the next upgrade: a table or column not restored, another "
+        "type, NOT NULL where it was nullable, a NOT NULL column without a default left "
+        "behind, a unique index missing or left behind."
     )
     example = (
         "-- upgrade\n"
@@ -46,5 +53,6 @@ class DowngradeMismatchRule(Rule):
         if "add-required-column" not in ctx.enabled:  # it reports these, with more detail
             for stmt, message in readded_not_null(ctx.migration, step, ctx.dialect):
                 yield Violation(message, stmt, DOWNGRADE)
-        for message in differences(step.before, step.downgraded, step.after):
-            yield Violation(message, section=DOWNGRADE, line=section.line)
+        for found in differences(step.before, step.downgraded, step.after):
+            severity = Severity.INFO if found.minor else None
+            yield Violation(found.message, section=DOWNGRADE, line=section.line, severity=severity)

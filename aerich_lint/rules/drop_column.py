@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.effects import DropColumn
-from aerich_lint.model import Severity
+from aerich_lint.model import UPGRADE, Severity
 from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.probable_rename import convincing_drops
 
 
 class DropColumnRule(Rule):
@@ -17,7 +18,11 @@ class DropColumnRule(Rule):
         "data. Instances of the application still running the old code select or insert the "
         "column and fail until the new code is live (tortoise selects every field of a model). "
         "On PostgreSQL the drop itself is fast but needs an ACCESS EXCLUSIVE lock; on MySQL "
-        "it rebuilds the table unless done with ALGORITHM=INSTANT (8.0.29+)."
+        "it rebuilds the table unless done with ALGORITHM=INSTANT (8.0.29+).\n\n"
+        "One hazard, one finding: a drop that probable-rename pairs convincingly with an "
+        "added column is reported by probable-rename, and a drop of a column the replayed "
+        "history says is not there (the statement fails) by unknown-object or "
+        "downgrade-broken."
     )
     example = 'ALTER TABLE "product" DROP COLUMN "name";'
     fix = (
@@ -29,8 +34,14 @@ class DropColumnRule(Rule):
     hint = "stop using the column first; drop it in a later migration (or rename instead)"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
+        renamed = convincing_drops(ctx)
         for section, stmt, fact in ctx.facts(DropColumn):
-            if not ctx.is_new(section, stmt, "column", f"{fact.table}.{fact.column}"):
-                yield Violation(
-                    f"drops column {fact.table}.{fact.column}: its data is deleted", stmt, section
-                )
+            if ctx.is_new(section, stmt, "column", f"{fact.table}.{fact.column}"):
+                continue
+            if section == UPGRADE and (fact.table, fact.column) in renamed:
+                continue  # probable-rename reports this drop, with the column it may be
+            if ctx.fails_missing(section, stmt):
+                continue  # the column is not there: the statement fails, deleting nothing
+            yield Violation(
+                f"drops column {fact.table}.{fact.column}: its data is deleted", stmt, section
+            )

@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.effects import DropTable
-from aerich_lint.model import Severity
+from aerich_lint.model import UPGRADE, Severity
 from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.probable_rename import convincing_drops
 
 
 class DropTableRule(Rule):
@@ -30,8 +31,12 @@ class DropTableRule(Rule):
     hint = "back the data up and drop the table in a later, separate migration"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
+        renamed = convincing_drops(ctx)
         for section, stmt, fact in ctx.facts(DropTable):
-            if not ctx.is_new(section, stmt, "table", fact.table):
-                yield Violation(
-                    f"drops table {fact.table}: every row in it is deleted", stmt, section
-                )
+            if ctx.is_new(section, stmt, "table", fact.table):
+                continue
+            if section == UPGRADE and (fact.table, "") in renamed:
+                continue  # probable-rename reports it, with the table it may have become
+            if ctx.fails_missing(section, stmt):
+                continue  # the table is not there: the statement fails, deleting nothing
+            yield Violation(f"drops table {fact.table}: every row in it is deleted", stmt, section)

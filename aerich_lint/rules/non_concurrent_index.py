@@ -3,8 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.effects import CreateIndex, DropIndex
-from aerich_lint.model import Dialect, Severity
-from aerich_lint.rules._online import LOCKING_SECTIONS, dropped_index_table, live_table
+from aerich_lint.model import UPGRADE, Dialect, Severity, Statement
+from aerich_lint.rules._online import (
+    LOCKING_SECTIONS,
+    dropped_index_table,
+    live_table,
+    same_transaction,
+)
 from aerich_lint.rules.base import Context, Rule, Violation
 
 
@@ -26,7 +31,13 @@ class NonConcurrentIndexRule(Rule):
         "aerich writes a plain CREATE [UNIQUE] INDEX for `db_index=True`, `Meta.indexes` "
         "and `unique=True` on an existing model. Tables created earlier in the same "
         "migration are empty and are not reported, nor are downgrades (aerich runs them in "
-        "a transaction, where CONCURRENTLY is refused)."
+        "a transaction, where CONCURRENTLY is refused). A CREATE UNIQUE INDEX is reported "
+        "by add-unique when it is in force (one hazard, one finding: it says the writes "
+        "wait and that duplicates make it fail). A DROP INDEX followed by a CREATE INDEX of "
+        "the same name (aerich drops and re-creates every index of a model it regenerates) "
+        "is one finding, on the CREATE: the drop's ACCESS EXCLUSIVE lock is held until the "
+        "migration commits, so the table is closed to reads and writes while the index is "
+        "rebuilt."
     )
     example = 'CREATE INDEX IF NOT EXISTS "idx_product_title_e73efa" ON "product" ("title");'
     fix = (
@@ -48,9 +59,39 @@ class NonConcurrentIndexRule(Rule):
     needs_history = True
 
     def check(self, ctx: Context) -> Iterator[Violation]:
+        # A DROP INDEX and a later CREATE INDEX of the same name in the same transaction
+        # are one hazard: the drop's ACCESS EXCLUSIVE lock is held while the index is
+        # rebuilt, so reads wait too. Reported once, on the CREATE.
+        drops: dict[str, tuple[Statement, str]] = {}  # index name -> (DROP, its table)
+        rebuilt: set[int] = set()  # statement index of the DROPs merged into a CREATE
+        for section, stmt, drop in ctx.facts(DropIndex, LOCKING_SECTIONS):
+            if drop.concurrently:
+                continue
+            table = dropped_index_table(ctx, section, stmt, drop)
+            if table is not None:
+                drops[drop.name] = (stmt, table)
         for section, stmt, fact in ctx.facts(CreateIndex, LOCKING_SECTIONS):
             if fact.concurrently or not live_table(ctx, section, stmt, fact.table):
                 continue
+            dropped = drops.get(fact.name) if fact.name else None
+            if (
+                dropped is not None
+                and dropped[0].index < stmt.index
+                and dropped[1] in ("", fact.table)
+                and same_transaction(ctx, section, dropped[0], stmt)
+            ):
+                rebuilt.add(dropped[0].index)
+                yield Violation(
+                    f"drops index {fact.name} (line {dropped[0].line}) and builds it again "
+                    f"without CONCURRENTLY{_unchanged(ctx, fact)}: {fact.table} is locked for "
+                    f"reads and writes (the DROP's ACCESS EXCLUSIVE lock) until the migration "
+                    f"commits",
+                    stmt,
+                    section,
+                )
+                continue
+            if fact.unique and "add-unique" in ctx.enabled:
+                continue  # add-unique reports it: the build blocks writes and may fail
             what = "CREATE UNIQUE INDEX" if fact.unique else "CREATE INDEX"
             yield Violation(
                 f"{what} {fact.name or '(unnamed)'} on {fact.table} without CONCURRENTLY: "
@@ -58,16 +99,25 @@ class NonConcurrentIndexRule(Rule):
                 stmt,
                 section,
             )
-        for section, stmt, drop in ctx.facts(DropIndex, LOCKING_SECTIONS):
-            if drop.concurrently:
-                continue
-            table = dropped_index_table(ctx, section, stmt, drop)
-            if table is None:
+        for name, (stmt, table) in drops.items():
+            if stmt.index in rebuilt:
                 continue
             on = table or "its table"
             yield Violation(
-                f"DROP INDEX {drop.name} without CONCURRENTLY: takes an ACCESS EXCLUSIVE lock "
+                f"DROP INDEX {name} without CONCURRENTLY: takes an ACCESS EXCLUSIVE lock "
                 f"on {on}, and every query on {on} queues behind it",
                 stmt,
-                section,
+                UPGRADE,
             )
+
+
+def _unchanged(ctx: Context, fact: CreateIndex) -> str:
+    """ ", unchanged" when the replayed history shows the same index before: aerich
+    re-creates indexes it did not need to touch, and the rebuild is needless."""
+    history = ctx.history
+    if history is None or not history.reliable:
+        return ""
+    old = history.before.indexes.get(history.before.index_key(fact.name, fact.table))
+    if old is not None and old.columns == fact.columns and old.unique == fact.unique:
+        return ", unchanged"
+    return ""

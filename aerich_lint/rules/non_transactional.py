@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from aerich_lint.effects import ReadRows
 from aerich_lint.model import UPGRADE, Dialect, Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
@@ -21,7 +22,9 @@ class NonTransactionalRule(Rule):
         "inside a transaction: see implicit-commit.) On PostgreSQL the string upgrade() "
         "returns is sent in one piece and runs as one implicit transaction anyway, so there "
         "only SQL sent through separate `db.execute_script()` calls is reported (and a "
-        "CONCURRENTLY among several returned statements fails: concurrently-in-transaction)."
+        "CONCURRENTLY among several returned statements fails: concurrently-in-transaction). "
+        "Read-only queries (introspection of information_schema or sqlite_master) do not "
+        "count: nothing is left half applied by them."
     )
     example = (
         "RUN_IN_TRANSACTION = False\n\n"
@@ -41,7 +44,13 @@ class NonTransactionalRule(Rule):
     def check(self, ctx: Context) -> Iterator[Violation]:
         if ctx.migration.run_in_transaction:
             return
-        statements = ctx.statements(UPGRADE)
+        # Read-only queries (introspection) change nothing: a failure after them leaves
+        # nothing half applied.
+        statements = [
+            s
+            for s in ctx.statements(UPGRADE)
+            if not (facts := ctx.effects(s)) or not all(isinstance(f, ReadRows) for f in facts)
+        ]
         if ctx.dialect == Dialect.POSTGRES and ctx.migration.format == "py":
             # PostgreSQL runs the script upgrade() returns, sent in one piece, as one
             # implicit transaction: only SQL sent through separate client calls splits it.

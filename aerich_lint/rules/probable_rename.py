@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from aerich_lint.effects import AddColumn, CreateTable, DropColumn, DropTable
-from aerich_lint.model import DOWNGRADE, UPGRADE, Severity
+from aerich_lint.effects import AddColumn, ColumnInfo, CreateTable, DropColumn, DropTable
+from aerich_lint.model import DOWNGRADE, UPGRADE, Severity, Statement
 from aerich_lint.rules.base import Context, Rule, Violation
 
 
@@ -19,7 +22,14 @@ class ProbableRenameRule(Rule):
         "is gone. The same happens when a field changed more than its name. A table dropped "
         "while another with the same columns is created is the same signature for models. "
         "The dropped column's type is taken from the downgrade, which aerich writes to re-add "
-        "it; without it the pair is not reported (too many unrelated changes look alike)."
+        "it; without it the pair is not reported (too many unrelated changes look alike).\n\n"
+        "A pair is convincing, and an error reported on the DROP (instead of drop-column's "
+        "finding: one hazard, one finding), when the names are alike (`name` / `full_name`, "
+        "`adress` / `address`) or when it is the table's only drop and only add of that type "
+        "in the migration, which is exactly what a rename answered no produces. With several "
+        "candidates and unrelated names it is a guess: reported at info on the ADD, and the "
+        "drop keeps its own drop-column error. A table dropped while one with the same "
+        "columns is created is convincing by itself."
     )
     example = (
         'ALTER TABLE "product" ADD "title" VARCHAR(200) NOT NULL;\n'
@@ -35,68 +45,143 @@ class ProbableRenameRule(Rule):
     hint = "if this is a rename, regenerate answering yes to aerich's prompt (RENAME keeps data)"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
-        yield from self._columns(ctx)
-        yield from self._tables(ctx)
-
-    def _columns(self, ctx: Context) -> Iterator[Violation]:
-        up = (UPGRADE,)
-        drops = [
-            (stmt, fact)
-            for _, stmt, fact in ctx.facts(DropColumn, up)
-            if not ctx.is_new(UPGRADE, stmt, "column", f"{fact.table}.{fact.column}")
-        ]
-        adds = [
-            (stmt, fact)
-            for _, stmt, fact in ctx.facts(AddColumn, up)
-            if not ctx.is_new(UPGRADE, stmt, "table", fact.table)
-        ]
-        if not drops or not adds:
-            return
-        # aerich's downgrade re-adds a dropped column with its old definition
-        old_defs = {
-            f"{fact.table}.{fact.column.name}": fact.column
-            for _, _, fact in ctx.facts(AddColumn, (DOWNGRADE,))
-        }
-        used: set[int] = set()
-        for drop_stmt, drop in drops:
-            old = old_defs.get(f"{drop.table}.{drop.column}")
-            if old is None:
-                continue  # type unknown: an unrelated add and drop are too common to guess
-            for add_stmt, add in adds:
-                if id(add) in used or add.table != drop.table or add.column.type != old.type:
-                    continue
-                used.add(id(add))
+        for pair in renamed_columns(ctx):
+            if pair.convincing:
                 yield Violation(
-                    f"adds column {add.table}.{add.column.name} and drops {drop.table}."
-                    f"{drop.column} of the same type {old.type} at line {drop_stmt.line}: "
-                    f"if this is a rename, "
-                    f"the data in {drop.column} is lost (aerich's rename prompt answered no?)",
-                    add_stmt,
+                    f"drops column {pair.table}.{pair.old} and adds {pair.table}.{pair.new} of "
+                    f"the same type {pair.type} at line {pair.add.line}: if this is a rename, "
+                    f"the data in {pair.old} is lost (aerich's rename prompt answered no?)",
+                    pair.drop,
                     UPGRADE,
                 )
-                break
+            else:
+                yield Violation(
+                    f"adds column {pair.table}.{pair.new} of the same type {pair.type} as "
+                    f"{pair.table}.{pair.old}, dropped at line {pair.drop.line}: a rename? "
+                    f"(the names are unrelated and other changes look alike)",
+                    pair.add,
+                    UPGRADE,
+                    severity=Severity.INFO,
+                )
+        for table_pair in renamed_tables(ctx):
+            yield Violation(
+                f"drops table {table_pair.old} and creates table {table_pair.new} with the same "
+                f"columns at line {table_pair.add.line}: if this is a rename, every row of "
+                f"{table_pair.old} is lost",
+                table_pair.drop,
+                UPGRADE,
+            )
 
-    def _tables(self, ctx: Context) -> Iterator[Violation]:
-        dropped = {fact.table: stmt for _, stmt, fact in ctx.facts(DropTable, (UPGRADE,))}
-        if not dropped:
-            return
-        old_shapes = {
-            fact.table: _shape(fact)
-            for _, _, fact in ctx.facts(CreateTable, (DOWNGRADE,))
-            if fact.table in dropped
-        }
-        for _, stmt, fact in ctx.facts(CreateTable, (UPGRADE,)):
-            if fact.table in dropped:
-                continue
-            for old_name, shape in old_shapes.items():
-                if shape and shape == _shape(fact):
-                    yield Violation(
-                        f"creates table {fact.table} with the same columns as table "
-                        f"{old_name}, dropped at line {dropped[old_name].line}: if this is "
-                        f"a rename, every row of {old_name} is lost",
-                        stmt,
-                        UPGRADE,
-                    )
+
+@dataclass(frozen=True)
+class Pair:
+    """A dropped column (or table) and an added one that may be its new name."""
+
+    table: str
+    old: str
+    new: str
+    type: str
+    drop: Statement
+    add: Statement
+    convincing: bool
+
+
+def renamed_columns(ctx: Context) -> list[Pair]:
+    """Each dropped column of a live table paired with at most one added column of the
+    same type in the same table (the most alike name first)."""
+    up = (UPGRADE,)
+    drops = [
+        (stmt, fact)
+        for _, stmt, fact in ctx.facts(DropColumn, up)
+        if not ctx.is_new(UPGRADE, stmt, "column", f"{fact.table}.{fact.column}")
+    ]
+    adds = [
+        (stmt, fact)
+        for _, stmt, fact in ctx.facts(AddColumn, up)
+        if not ctx.is_new(UPGRADE, stmt, "table", fact.table)
+    ]
+    if not drops or not adds:
+        return []
+    # aerich's downgrade re-adds a dropped column with its old definition
+    old_defs: dict[str, ColumnInfo] = {
+        f"{fact.table}.{fact.column.name}": fact.column
+        for _, _, fact in ctx.facts(AddColumn, (DOWNGRADE,))
+    }
+    typed = [
+        (stmt, drop, old)
+        for stmt, drop in drops
+        if (old := old_defs.get(f"{drop.table}.{drop.column}")) is not None
+    ]
+    out: list[Pair] = []
+    used: set[int] = set()
+    for drop_stmt, drop, old in typed:
+        candidates = [
+            (stmt, add)
+            for stmt, add in adds
+            if add.table == drop.table and add.column.type == old.type and id(add) not in used
+        ]
+        if not candidates:
+            continue
+        candidates.sort(key=lambda c: -_likeness(drop.column, c[1].column.name))
+        add_stmt, add = candidates[0]
+        used.add(id(add))
+        rivals = [d for _, d, o in typed if d.table == drop.table and o.type == old.type]
+        alone = len(candidates) == 1 and len(rivals) == 1
+        convincing = _alike(drop.column, add.column.name) or alone
+        out.append(
+            Pair(
+                drop.table, drop.column, add.column.name, old.type, drop_stmt, add_stmt, convincing
+            )
+        )
+    return out
+
+
+def renamed_tables(ctx: Context) -> list[Pair]:
+    """Dropped tables paired with a created table of exactly the same columns."""
+    dropped = {fact.table: stmt for _, stmt, fact in ctx.facts(DropTable, (UPGRADE,))}
+    if not dropped:
+        return []
+    old_shapes = {
+        fact.table: _shape(fact)
+        for _, _, fact in ctx.facts(CreateTable, (DOWNGRADE,))
+        if fact.table in dropped
+    }
+    out: list[Pair] = []
+    for _, stmt, fact in ctx.facts(CreateTable, (UPGRADE,)):
+        if fact.table in dropped:
+            continue
+        for old_name, shape in old_shapes.items():
+            if shape and shape == _shape(fact):
+                out.append(Pair("", old_name, fact.table, "", dropped[old_name], stmt, True))
+                break
+    return out
+
+
+def convincing_drops(ctx: Context) -> set[tuple[str, str]]:
+    """(table, column) of the drops this rule reports as an error: drop-column and
+    drop-table leave them to it when it is in force. Column "" for a table."""
+    if ProbableRenameRule.name not in ctx.enabled:
+        return set()
+    found = {(p.table, p.old) for p in renamed_columns(ctx) if p.convincing}
+    return found | {(p.old, "") for p in renamed_tables(ctx)}
+
+
+def _words(name: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z0-9]+|(?<=[a-z])(?=[0-9])", name.lower()) if w}
+
+
+def _likeness(old: str, new: str) -> float:
+    return difflib.SequenceMatcher(None, old.lower(), new.lower()).ratio()
+
+
+def _alike(old: str, new: str) -> bool:
+    """Names a rename would plausibly give: one contains the other, they share a word
+    other than the usual affixes ("id", "at", "is" ...), or they are spelt alike."""
+    a, b = old.lower(), new.lower()
+    if a in b or b in a:
+        return True
+    shared = (_words(a) & _words(b)) - {"id", "at", "is", "has", "no", "num", "by", "on"}
+    return bool(shared) or _likeness(a, b) >= 0.75
 
 
 def _shape(table: CreateTable) -> frozenset[tuple[str, str]]:

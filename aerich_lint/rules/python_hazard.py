@@ -16,10 +16,11 @@ class PythonHazardRule(Rule):
         "`execute_script`: a plain `def`, an `await` on a string or a return value that is "
         "not a string fails at deploy or, worse, at rollback time. Aerich also imports every "
         "migration file for `aerich migrate`, `heads` and `history`, so code at module level "
-        "that reaches a database runs each time. And `aerich migrate` calls `upgrade(None)` "
-        "on earlier files to read their SQL (to fill in MODELS_STATE of an old file, and on "
-        "PostgreSQL to look for unique constraints), so an upgrade that uses `db` fails there "
-        "with `'NoneType' object has no attribute` (a warning)."
+        "that reaches a database runs each time. And while the newest file has no "
+        "MODELS_STATE, `aerich migrate` with no model changes calls its `upgrade(None)` and "
+        "`downgrade(None)` to write MODELS_STATE in (aerich 0.8+), so an upgrade that uses "
+        "`db` there fails with `'NoneType' object has no attribute` (a warning; a file with "
+        "MODELS_STATE is never called that way)."
     )
     example = (
         "def downgrade(db):          # not async: aerich's await fails\n"
@@ -65,11 +66,12 @@ class PythonHazardRule(Rule):
                     yield Violation(
                         f"{name}() returns {kind}: aerich expects SQL text", section=name, line=line
                     )
-            if name == "upgrade" and facts.db_calls:
+            if facts.db_calls and not migration.has_models_state:
                 line, method = facts.db_calls[0]
                 yield Violation(
-                    f"upgrade() calls db.{method}(): `aerich migrate` calls upgrade(None) on "
-                    f"earlier files and fails here (guard with `if db is None`)",
+                    f"{name}() calls db.{method}() in a file without MODELS_STATE: `aerich "
+                    f"migrate` calls {name}(None) to fill MODELS_STATE in and fails here "
+                    f"(guard with `if db is None`, or add MODELS_STATE)",
                     section=name,
                     line=line,
                     severity=Severity.WARNING,
