@@ -148,6 +148,7 @@ class DeleteRows(RowChange):
 @dataclass(frozen=True)
 class UpdateRows(RowChange):
     columns: tuple[str, ...] = ()  # the columns it sets
+    computed: bool = False  # every new value is computed from the row's own columns
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ files and is never committed; see benchmarks/README.md for how to build one.
 
 The app folders are the ``folder`` column of ``<root>/INDEX.tsv`` when it exists, else
 every folder holding numbered migration files (``<n>_*.py``, ``.sql`` or ``.json``).
-A folder whose project (``<root>/<project>/``) has no ``pyproject.toml`` gets
-``--dialect`` from INDEX.tsv's ``dialect`` column, when that is a dialect aerich-lint
-knows; with a pyproject, aerich-lint's own configuration lookup decides.
+aerich-lint decides each folder's dialect as it does for a user (the project's
+configuration, else the SQL); with ``--index-dialect`` a folder whose project
+(``<root>/<project>/``) has no ``pyproject.toml`` gets ``--dialect`` from INDEX.tsv's
+``dialect`` column instead.
 
 Usage::
 
@@ -93,12 +94,22 @@ def project_of(root: Path, folder: str) -> Path:
 
 
 def build_command(
-    executable: Sequence[str], root: Path, folder: str, index: dict[str, dict[str, str]]
+    executable: Sequence[str],
+    root: Path,
+    folder: str,
+    index: dict[str, dict[str, str]],
+    index_dialect: bool = False,
 ) -> list[str]:
+    """By default aerich-lint decides the dialect as it does for a user (config, then the
+    SQL); ``index_dialect`` forces INDEX.tsv's guess on folders without a pyproject."""
     command = [*executable, "check", str((root / folder).resolve())]
     command += ["--format", "json", "--no-cache"]
     dialect = index.get(folder, {}).get("dialect", "")
-    if dialect in DIALECTS and not (project_of(root, folder) / "pyproject.toml").is_file():
+    if (
+        index_dialect
+        and dialect in DIALECTS
+        and not (project_of(root, folder) / "pyproject.toml").is_file()
+    ):
         command += ["--dialect", dialect]
     return command
 
@@ -167,8 +178,9 @@ def lint_all(
     index: dict[str, dict[str, str]],
     jobs: int,
     timeout: float,
+    index_dialect: bool = False,
 ) -> list[FolderResult]:
-    commands = [build_command(executable, root, folder, index) for folder in folders]
+    commands = [build_command(executable, root, folder, index, index_dialect) for folder in folders]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         runs = [
             pool.submit(lint_folder, command, root, folder, timeout)
@@ -327,6 +339,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="file the --sample goes to")
     parser.add_argument("--rule", help="list every finding of this rule (name or code)")
     parser.add_argument("--json", type=Path, help="write every folder's result to this file")
+    parser.add_argument(
+        "--index-dialect",
+        action="store_true",
+        help="pass INDEX.tsv's dialect guess as --dialect (default: aerich-lint infers it)",
+    )
     args = parser.parse_args(argv)
     if args.sample is not None and args.out is None:
         parser.error("--sample needs --out FILE")
@@ -345,7 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no app folders under {root}", file=sys.stderr)
         return 1
     executable = args.executable.split() if args.executable else default_executable()
-    results = lint_all(executable, root, folders, index, args.jobs, args.timeout)
+    results = lint_all(
+        executable, root, folders, index, args.jobs, args.timeout, args.index_dialect
+    )
 
     print_totals(results, root)
     if args.rule:

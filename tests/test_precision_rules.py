@@ -56,16 +56,28 @@ def test_unique_index_without_add_unique_is_still_reported(app_dir: Path) -> Non
 
 
 def test_convincing_rename_is_one_error_on_the_drop(app_dir: Path) -> None:
-    # aerich's "Rename name to title? [True]" answered no: the only add and drop of the table
+    # aerich's "Rename name to full_name? [True]" answered no
     result = found(
         app_dir,
-        'ALTER TABLE "product" ADD "title" VARCHAR(200) NOT NULL;\n'
+        'ALTER TABLE "product" ADD "full_name" VARCHAR(200) NOT NULL;\n'
         'ALTER TABLE "product" DROP COLUMN "name";',
         'ALTER TABLE "product" ADD "name" VARCHAR(200) NOT NULL;\n'
-        'ALTER TABLE "product" DROP COLUMN "title";',
+        'ALTER TABLE "product" DROP COLUMN "full_name";',
         rules=["probable-rename", "drop-column"],
     )
     assert result == [("probable-rename", NAME, "upgrade", 9)]
+
+
+def test_lone_pair_with_unrelated_names_is_a_guess(app_dir: Path) -> None:
+    # seen in a real project: test_field dropped, avatar added, both TEXT. aerich asked
+    # "Rename test_field to avatar? [True]" and was told no, rightly.
+    result = severities(
+        app_dir,
+        ["probable-rename", "drop-column"],
+        'ALTER TABLE "product" ADD "avatar" TEXT;\nALTER TABLE "product" DROP COLUMN "test_field";',
+        'ALTER TABLE "product" ADD "test_field" TEXT;\nALTER TABLE "product" DROP COLUMN "avatar";',
+    )
+    assert result == [("probable-rename", 8, "info"), ("drop-column", 9, "error")]
 
 
 def test_similar_names_among_several_candidates_are_convincing(app_dir: Path) -> None:
@@ -194,13 +206,16 @@ def test_backfill_of_a_column_added_in_the_same_migration_is_info(app_dir: Path)
         'UPDATE "product" SET "slug" = lower("name");\n'
         'ALTER TABLE "product" ALTER COLUMN "slug" SET NOT NULL;\n'
         'UPDATE "product" SET "name" = upper("name");\n'
-        'UPDATE "product" SET "slug" = "name", "name" = \'\';',
+        'UPDATE "product" SET "slug" = "name", "name" = \'\';\n'
+        'UPDATE "product" SET "name" = \'x\';',
     )
-    # only the backfill of the new column is info; overwriting an existing column is not
+    # the backfill of the new column and a conversion of every row from its own values
+    # are deliberate: info; a constant written over an existing column is a warning
     assert result == [
         ("delete-without-where", 9, "info"),
-        ("delete-without-where", 11, "warning"),
+        ("delete-without-where", 11, "info"),
         ("delete-without-where", 12, "warning"),
+        ("delete-without-where", 13, "warning"),
     ]
 
 
@@ -439,3 +454,20 @@ def test_downgrade_differences_the_previous_code_survives_are_info(app_dir: Path
         ),
     ]
     assert {f.line for f in result} == {15}  # the downgrade
+
+
+def test_sqlite_unique_columns_of_two_tables_are_two_indexes(app_dir: Path) -> None:
+    write_migration(
+        app_dir,
+        "1_20240102000000_user.py",
+        'CREATE TABLE IF NOT EXISTS "user" ("id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "email" VARCHAR(255) NOT NULL UNIQUE);',
+        'DROP TABLE IF EXISTS "user";',
+    )
+    path = write_migration(
+        app_dir,
+        "2_20240103000000_entity.py",
+        'CREATE TABLE IF NOT EXISTS "entity" ("id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "email" VARCHAR(255) NOT NULL UNIQUE);',
+        'DROP TABLE IF EXISTS "entity";',
+    )
+    # dropping entity (and its autoindex) leaves user's UNIQUE email index alone
+    assert lint(path, dialect="sqlite", only=["downgrade-mismatch"]).findings == []

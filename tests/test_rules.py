@@ -172,11 +172,11 @@ def test_mysql_change_and_rename_table_are_renames(app_dir: Path) -> None:
 def test_probable_rename_needs_the_same_type(app_dir: Path) -> None:
     found = check(
         app_dir,
-        'ALTER TABLE "product" ADD "title" VARCHAR(200) NOT NULL;\n'
-        'ALTER TABLE "product" ADD "stock" INT NOT NULL DEFAULT 0;\n'
+        'ALTER TABLE "product" ADD "product_name" VARCHAR(200) NOT NULL;\n'
+        'ALTER TABLE "product" ADD "name_length" INT NOT NULL DEFAULT 0;\n'
         'ALTER TABLE "product" DROP COLUMN "name";',
         'ALTER TABLE "product" ADD "name" VARCHAR(200) NOT NULL;\n'
-        'ALTER TABLE "product" DROP COLUMN "stock";\nALTER TABLE "product" DROP COLUMN "title";',
+        'ALTER TABLE "product" DROP COLUMN "name_length";\nALTER TABLE "product" DROP COLUMN "product_name";',
     )
     # One finding, on the DROP that loses the data (drop-column leaves it to probable-rename);
     # the INT column added beside it is no candidate.

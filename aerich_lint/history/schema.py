@@ -109,7 +109,14 @@ def _auto_indexes(schema: Schema, table: str, column: ColumnInfo) -> None:
     """Indexes the database names itself for an inline UNIQUE column."""
     if not column.unique or column.primary_key:
         return
-    name = f"{table}_{column.name}_key" if schema.dialect == Dialect.POSTGRES else column.name
+    if schema.dialect == Dialect.POSTGRES:
+        name = f"{table}_{column.name}_key"
+    elif schema.dialect == Dialect.MYSQL:
+        name = column.name  # MySQL names indexes per table: index_key adds the table
+    else:
+        # SQLite's are sqlite_autoindex_<table>_<n>, one namespace for the whole schema:
+        # keyed by table, so that two tables' UNIQUE "email" columns stay two indexes
+        name = f"sqlite_autoindex_{table}_{column.name}"
     schema.indexes[schema.index_key(name, table)] = Index(name, table, (column.name,), True)
 
 

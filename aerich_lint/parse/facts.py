@@ -174,10 +174,17 @@ def _compute(e: exp.Expr, dialect: Dialect) -> list[Effect]:
     if isinstance(e, exp.Delete):
         return [DeleteRows(table_name(e.this), has_where=e.args.get("where") is not None)]
     if isinstance(e, exp.Update):
-        assigned = tuple(ident(item.this) for item in e.expressions if isinstance(item, exp.EQ))
+        pairs = [item for item in e.expressions if isinstance(item, exp.EQ)]
         return [
             UpdateRows(
-                table_name(e.this), has_where=e.args.get("where") is not None, columns=assigned
+                table_name(e.this),
+                has_where=e.args.get("where") is not None,
+                columns=tuple(ident(item.this) for item in pairs),
+                computed=bool(pairs)
+                and all(
+                    item.expression is not None and item.expression.find(exp.Column) is not None
+                    for item in pairs
+                ),
             )
         ]
     if isinstance(e, exp.Insert):

@@ -19,7 +19,10 @@ class DeleteWithoutWhereRule(Rule):
         "writes, and bloats the table (PostgreSQL) or the undo log (MySQL).\n\n"
         "An UPDATE that only sets columns added earlier in the same migration is the "
         "backfill step of adding a column safely (add it nullable, fill it, then make it NOT "
-        "NULL): it is reported at info, as a reminder to batch it on a large table. "
+        "NULL): it is reported at info, as a reminder to batch it on a large table; so is "
+        "an UPDATE whose new values are computed from the row's own columns (`SET slug = "
+        "lower(name)`, a CASE over the old value): a deliberate conversion, not a forgotten "
+        "condition. An UPDATE that sets constants on every row stays a warning. "
         "Tables created in the same migration are empty and not reported."
     )
     example = 'UPDATE "customer" SET "status" = \'active\';'
@@ -45,6 +48,13 @@ class DeleteWithoutWhereRule(Rule):
                     f"UPDATE without WHERE backfills {columns}, added earlier in this "
                     f"migration: the intended step, but it locks every row of {fact.table} "
                     f"until the migration commits (batch it on a large table)"
+                )
+                yield Violation(message, stmt, section, severity=Severity.INFO)
+            elif isinstance(fact, UpdateRows) and fact.computed:
+                message = (
+                    f"UPDATE without WHERE rewrites every row of {fact.table} from its own "
+                    f"values, a deliberate conversion: it locks every row until the migration "
+                    f"commits (batch it on a large table)"
                 )
                 yield Violation(message, stmt, section, severity=Severity.INFO)
             else:

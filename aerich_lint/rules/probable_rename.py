@@ -16,30 +16,32 @@ class ProbableRenameRule(Rule):
     severity = Severity.ERROR
     summary = "A column (or table) is dropped and one of the same type added: a lost rename?"
     why = (
-        "When a field is renamed, `aerich migrate` asks `Rename name to title? [True]`. "
-        "Answered no (or run with --no-input on a change it does not recognise), it writes "
-        "ADD title + DROP name: the migration runs cleanly and every value of the old column "
-        "is gone. The same happens when a field changed more than its name. A table dropped "
+        "When a field is renamed, `aerich migrate` asks `Rename name to full_name? [True]`. "
+        "Answered no, it writes ADD full_name + DROP name: the migration runs cleanly and "
+        "every value of the old column is gone. A field renamed while its definition "
+        "changed too is never asked about and always comes out that way (with another "
+        "type, which this rule does not pair). A table dropped "
         "while another with the same columns is created is the same signature for models. "
         "The dropped column's type is taken from the downgrade, which aerich writes to re-add "
         "it; without it the pair is not reported (too many unrelated changes look alike).\n\n"
         "A pair is convincing, and an error reported on the DROP (instead of drop-column's "
         "finding: one hazard, one finding), when the names are alike (`name` / `full_name`, "
-        "`adress` / `address`) or when it is the table's only drop and only add of that type "
-        "in the migration, which is exactly what a rename answered no produces. With several "
-        "candidates and unrelated names it is a guess: reported at info on the ADD, and the "
-        "drop keeps its own drop-column error. A table dropped while one with the same "
-        "columns is created is convincing by itself."
+        "`adress` / `address`, `email` / `email_address`). With unrelated names it is a "
+        "guess: aerich 0.8+ asks `Rename a to b? [True]` only for a field whose definition "
+        "is otherwise identical, so an ADD + DROP of unrelated names usually is the "
+        "answer no given on purpose. Then it is reported at info on the ADD, and the drop "
+        "keeps its own drop-column error. A table dropped while one with the same columns "
+        "is created is convincing by itself."
     )
     example = (
-        'ALTER TABLE "product" ADD "title" VARCHAR(200) NOT NULL;\n'
-        'ALTER TABLE "product" DROP COLUMN "name";'
+        'ALTER TABLE "customer" ADD "full_name" VARCHAR(200) NOT NULL;\n'
+        'ALTER TABLE "customer" DROP COLUMN "name";'
     )
     fix = (
         "If it is a rename, regenerate the migration and answer yes to the prompt, or write "
-        '`ALTER TABLE "product" RENAME COLUMN "name" TO "title";` (see rename-column for a '
-        "zero-downtime sequence). If the new column is unrelated, copy what must survive "
-        'before the drop: `UPDATE "product" SET "title" = "name";`. If losing the data is '
+        '`ALTER TABLE "customer" RENAME COLUMN "name" TO "full_name";` (see rename-column for '
+        "a zero-downtime sequence). If the new column is unrelated, copy what must survive "
+        'before the drop: `UPDATE "customer" SET "full_name" = "name";`. If losing the data is '
         "intended, suppress with `-- aerich-lint: ignore probable-rename <reason>`."
     )
     hint = "if this is a rename, regenerate answering yes to aerich's prompt (RENAME keeps data)"
@@ -58,7 +60,7 @@ class ProbableRenameRule(Rule):
                 yield Violation(
                     f"adds column {pair.table}.{pair.new} of the same type {pair.type} as "
                     f"{pair.table}.{pair.old}, dropped at line {pair.drop.line}: a rename? "
-                    f"(the names are unrelated and other changes look alike)",
+                    f"(the names are unrelated: probably not)",
                     pair.add,
                     UPGRADE,
                     severity=Severity.INFO,
@@ -125,9 +127,7 @@ def renamed_columns(ctx: Context) -> list[Pair]:
         candidates.sort(key=lambda c: -_likeness(drop.column, c[1].column.name))
         add_stmt, add = candidates[0]
         used.add(id(add))
-        rivals = [d for _, d, o in typed if d.table == drop.table and o.type == old.type]
-        alone = len(candidates) == 1 and len(rivals) == 1
-        convincing = _alike(drop.column, add.column.name) or alone
+        convincing = _alike(drop.column, add.column.name)
         out.append(
             Pair(
                 drop.table, drop.column, add.column.name, old.type, drop_stmt, add_stmt, convincing
