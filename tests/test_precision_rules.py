@@ -471,3 +471,36 @@ def test_sqlite_unique_columns_of_two_tables_are_two_indexes(app_dir: Path) -> N
     )
     # dropping entity (and its autoindex) leaves user's UNIQUE email index alone
     assert lint(path, dialect="sqlite", only=["downgrade-mismatch"]).findings == []
+
+
+def test_drop_if_exists_of_what_no_migration_created_is_a_warning(app_dir: Path) -> None:
+    path = write_migration(
+        app_dir,
+        NAME,
+        'ALTER TABLE "product" DROP COLUMN IF EXISTS "download_files";\n'  # never created
+        'DROP TABLE IF EXISTS "legacy_report";\n'  # never created
+        'ALTER TABLE "product" DROP COLUMN IF EXISTS "name";\n'  # there: its data goes
+        'DROP TABLE IF EXISTS "product";',  # there
+    )
+    result = lint(path, only=["drop-column", "drop-table"]).findings
+    # absent (a no-op) or made outside the migrations (generate_schemas): not certain
+    assert [(f.rule, f.line, f.severity.label) for f in result] == [
+        ("drop-column", 8, "warning"),
+        ("drop-table", 9, "warning"),
+        ("drop-column", 10, "error"),
+        ("drop-table", 11, "error"),
+    ]
+    assert result[1].message.startswith(
+        "drops table legacy_report if it exists: no migration of this history created it"
+    )
+
+
+def test_drop_if_exists_in_a_history_that_does_not_start_at_0_is_reported(tmp_path: Path) -> None:
+    # the table may predate the visible history: the drop may delete data
+    path = write_migration(
+        tmp_path / "migrations" / "models",
+        "3_20240103000000_drop.py",
+        'DROP TABLE IF EXISTS "legacy_report";',
+    )
+    result = summary(lint(path, only=["drop-table"]).findings)
+    assert result == [("drop-table", path.name, "upgrade", 8)]

@@ -146,6 +146,17 @@ class Context:
             for found in problems
         )
 
+    def never_there(self, section: str, table: str, column: str | None = None) -> bool:
+        """Does the complete, understood history show that the table (or its column) does
+        not exist when this section starts? Then a DROP ... IF EXISTS of it is a no-op.
+        (Objects created earlier in the section are ``is_new``'s business.)"""
+        step = self.history
+        if step is None or not step.reliable or not step.complete:
+            return False
+        schema = step.before if section == UPGRADE else step.after
+        found = schema.tables.get(table)
+        return found is None or (column is not None and column not in found.columns)
+
     def _first_created(self, section: str) -> dict[tuple[str, str], int]:
         """Index of the first statement of a section creating each object."""
         if section not in self._created:

@@ -23,6 +23,10 @@ class DropColumnRule(Rule):
         "added column is reported by probable-rename, and a drop of a column the replayed "
         "history says is not there (the statement fails) by unknown-object or "
         "downgrade-broken."
+        "\n\nA DROP ... IF EXISTS of a column that no migration of a history starting at "
+        "version 0 created is a warning: it is absent (nothing happens) or was made "
+        "outside the migrations (Tortoise's generate_schemas, by hand), and then its "
+        "data goes."
     )
     example = 'ALTER TABLE "product" DROP COLUMN "name";'
     fix = (
@@ -33,6 +37,9 @@ class DropColumnRule(Rule):
     )
     hint = "stop using the column first; drop it in a later migration (or rename instead)"
 
+    # the replay tells a DROP ... IF EXISTS of something never there (a no-op)
+    needs_history = True
+
     def check(self, ctx: Context) -> Iterator[Violation]:
         renamed = convincing_drops(ctx)
         for section, stmt, fact in ctx.facts(DropColumn):
@@ -40,6 +47,17 @@ class DropColumnRule(Rule):
                 continue
             if section == UPGRADE and (fact.table, fact.column) in renamed:
                 continue  # probable-rename reports this drop, with the column it may be
+            if fact.if_exists and ctx.never_there(section, fact.table, fact.column):
+                # No migration made it: absent (a no-op), or made outside the migrations
+                yield Violation(
+                    f"drops column {fact.table}.{fact.column} if it exists: no migration of "
+                    f"this history created it, so it is absent (nothing happens) or was made "
+                    f"outside the migrations (then its data is deleted)",
+                    stmt,
+                    section,
+                    severity=Severity.WARNING,
+                )
+                continue
             if ctx.fails_missing(section, stmt):
                 continue  # the column is not there: the statement fails, deleting nothing
             yield Violation(

@@ -19,6 +19,10 @@ class DropTableRule(Rule):
         "the migration runs. Aerich writes it when a model is removed or renamed in a way it "
         "did not recognise. Tables created earlier in the same migration (and, in a downgrade, "
         "tables its own upgrade created) are not reported."
+        "\n\nA DROP ... IF EXISTS of a table that no migration of a history starting at "
+        "version 0 created is a warning: it is absent (nothing happens) or was made "
+        "outside the migrations (Tortoise's generate_schemas, by hand), and then its "
+        "data goes."
     )
     example = 'DROP TABLE IF EXISTS "category";'
     fix = (
@@ -30,6 +34,9 @@ class DropTableRule(Rule):
     )
     hint = "back the data up and drop the table in a later, separate migration"
 
+    # the replay tells a DROP ... IF EXISTS of something never there (a no-op)
+    needs_history = True
+
     def check(self, ctx: Context) -> Iterator[Violation]:
         renamed = convincing_drops(ctx)
         for section, stmt, fact in ctx.facts(DropTable):
@@ -37,6 +44,18 @@ class DropTableRule(Rule):
                 continue
             if section == UPGRADE and (fact.table, "") in renamed:
                 continue  # probable-rename reports it, with the table it may have become
+            if fact.if_exists and ctx.never_there(section, fact.table):
+                # No migration made it: absent (a no-op), or made outside the migrations
+                # (Tortoise's generate_schemas, by hand): then its rows are deleted
+                yield Violation(
+                    f"drops table {fact.table} if it exists: no migration of this history "
+                    f"created it, so it is absent (nothing happens) or was made outside the "
+                    f"migrations, by generate_schemas or by hand (then its rows are deleted)",
+                    stmt,
+                    section,
+                    severity=Severity.WARNING,
+                )
+                continue
             if ctx.fails_missing(section, stmt):
                 continue  # the table is not there: the statement fails, deleting nothing
             yield Violation(f"drops table {fact.table}: every row in it is deleted", stmt, section)
