@@ -80,8 +80,14 @@ def test_hazardous_history(dialect: str) -> None:
             line_of(drop_model, f"DROP TABLE IF EXISTS {t('category')}"),
         ),
         ("rename-table", rename_table.name, "upgrade", line_of(rename_table, f"{t('tag')} RENAME")),
-        # the history replay (issue 3): aerich's own downgrade that fails
-        ("downgrade-broken", drop_model.name, "downgrade", line_of(drop_model, "FOREIGN KEY", after="def downgrade")),
+        # the history replay (issue 3): aerich's own downgrade that fails (on SQLite the
+        # ADD CONSTRAINT is refused anyway, sqlite-unsupported-alter below, and a foreign
+        # key's table is only looked up when rows are written)
+        (
+            ("downgrade-broken", drop_model.name, "downgrade", line_of(drop_model, "FOREIGN KEY", after="def downgrade"))
+            if dialect != "sqlite"
+            else ("downgrade-mismatch", drop_model.name, "downgrade", line_of(drop_model, "async def downgrade"))
+        ),
         # aerich records the m2m table as product_label after the rename but writes no SQL
         # for it: one finding saying both sides
         ("models-state-mismatch", rename_table.name, "file", line_of(rename_table, "MODELS_STATE")),
@@ -126,7 +132,7 @@ def test_hazardous_history(dialect: str) -> None:
     assert severities["probable-rename"] == "info"
     assert severities["rename-column"] == "warning"
     messages = {f.rule: f.message for f in result.findings}
-    assert messages["downgrade-broken"] == (
+    assert dialect == "sqlite" or messages["downgrade-broken"] == (
         "constraint fk_product_category_b9cd9984 of product references table category, which does not exist"
     )
     assert "product_label" in " ".join(f.message for f in result.findings if f.rule == "models-state-mismatch")

@@ -504,3 +504,24 @@ def test_drop_if_exists_in_a_history_that_does_not_start_at_0_is_reported(tmp_pa
     )
     result = summary(lint(path, only=["drop-table"]).findings)
     assert result == [("drop-table", path.name, "upgrade", 8)]
+
+
+def test_sqlite_foreign_key_to_a_table_created_later_is_fine(app_dir: Path) -> None:
+    """SQLite looks a foreign key's table up when rows are written, not at CREATE TABLE
+    (checked on the sqlite3 module here); PostgreSQL refuses the same statement."""
+    import sqlite3
+
+    write_migration(app_dir, "1_20240102000000_series.py", 'CREATE TABLE "series" ("id" INTEGER PRIMARY KEY);')
+    sql = (
+        'DROP TABLE IF EXISTS "series";\n'
+        'CREATE TABLE "video" ("id" INTEGER PRIMARY KEY, "series_id" INT REFERENCES "series" ("id"));\n'
+        'CREATE TABLE "series" ("id" INTEGER PRIMARY KEY);'
+    )
+    con = sqlite3.connect(":memory:")
+    con.execute("PRAGMA foreign_keys = ON")
+    con.executescript('CREATE TABLE "series" ("id" INTEGER PRIMARY KEY);' + sql)
+    path = write_migration(app_dir, "2_20240103000000_rebuild.py", sql)
+    assert lint(path, dialect="sqlite", only=["unknown-object"]).findings == []
+    assert summary(lint(path, dialect="postgres", only=["unknown-object"]).findings) == [
+        ("unknown-object", path.name, "upgrade", 9)
+    ]

@@ -59,8 +59,8 @@ class ProbableRenameRule(Rule):
             else:
                 yield Violation(
                     f"adds column {pair.table}.{pair.new} of the same type {pair.type} as "
-                    f"{pair.table}.{pair.old}, dropped at line {pair.drop.line}: a rename? "
-                    f"(the names are unrelated: probably not)",
+                    f"{pair.table}.{pair.old}, dropped at line {pair.drop.line}: if this was a "
+                    f"rename (the names are not alike), the data in {pair.old} is lost",
                     pair.add,
                     UPGRADE,
                     severity=Severity.INFO,
