@@ -54,22 +54,12 @@ _CAPABILITIES: dict[str, dict[str, bool]] = {
     "mysql": {"requires_limit": True, "inline_comment": True},
     "sqlite": {"daemon": False, "requires_limit": True, "inline_comment": True},
 }
-# What the real constructors are given: they only store it (nothing connects).
+# What the real constructors are given: they only store it. Should anything try to
+# connect all the same, the host is one that never resolves (RFC 2606 .invalid).
+_NOWHERE = {"user": "aerich_lint", "password": "", "host": "aerich-lint.invalid", "port": 1}
 _CREDENTIALS: dict[str, dict[str, Any]] = {
-    "postgres": {
-        "user": "postgres",
-        "password": "",
-        "database": "postgres",
-        "host": "127.0.0.1",
-        "port": 5432,
-    },
-    "mysql": {
-        "user": "root",
-        "password": "",
-        "database": "mysql",
-        "host": "127.0.0.1",
-        "port": 3306,
-    },
+    "postgres": {**_NOWHERE, "database": "aerich_lint"},
+    "mysql": {**_NOWHERE, "database": "aerich_lint"},
     "sqlite": {"file_path": ":memory:"},
 }
 _CONNECTION_NAME = "default"
