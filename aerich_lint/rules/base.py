@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from aerich_lint.effects import (
     AddColumn,
@@ -84,6 +84,9 @@ class Context:
     # --since: the file existed at the merge base and its upgrade SQL was changed since
     edited: bool = False
     _created: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
+    # what one rule works out and another reuses while this file is checked (never
+    # stored: unlike Migration.memo, the cache does not see it)
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def statements(self, section: str) -> list[Statement]:
         return self.migration.statements(section)

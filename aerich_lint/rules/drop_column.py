@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.effects import DropColumn
-from aerich_lint.model import UPGRADE, Severity
+from aerich_lint.model import Severity
+from aerich_lint.rules._drops import Drop, judge_drop
 from aerich_lint.rules.base import Context, Rule, Violation
-from aerich_lint.rules.probable_rename import convincing_drops
 
 
 class DropColumnRule(Rule):
@@ -41,25 +41,17 @@ class DropColumnRule(Rule):
     needs_history = True
 
     def check(self, ctx: Context) -> Iterator[Violation]:
-        renamed = convincing_drops(ctx)
         for section, stmt, fact in ctx.facts(DropColumn):
-            if ctx.is_new(section, stmt, "column", f"{fact.table}.{fact.column}"):
-                continue
-            if section == UPGRADE and (fact.table, fact.column) in renamed:
-                continue  # probable-rename reports this drop, with the column it may be
-            if fact.if_exists and ctx.never_there(section, fact.table, fact.column):
-                # No migration made it: absent (a no-op), or made outside the migrations
+            verdict = judge_drop(ctx, section, stmt, fact.table, fact.column, fact.if_exists)
+            where = f"{fact.table}.{fact.column}"
+            if verdict is Drop.LOST:
+                yield Violation(f"drops column {where}: its data is deleted", stmt, section)
+            elif verdict is Drop.MAYBE:
                 yield Violation(
-                    f"drops column {fact.table}.{fact.column} if it exists: no migration of "
-                    f"this history created it, so it is absent (nothing happens) or was made "
-                    f"outside the migrations (then its data is deleted)",
+                    f"drops column {where} if it exists: no migration of this history "
+                    f"created it, so it is absent (nothing happens) or was made outside the "
+                    f"migrations (then its data is deleted)",
                     stmt,
                     section,
                     severity=Severity.WARNING,
                 )
-                continue
-            if ctx.fails_missing(section, stmt):
-                continue  # the column is not there: the statement fails, deleting nothing
-            yield Violation(
-                f"drops column {fact.table}.{fact.column}: its data is deleted", stmt, section
-            )

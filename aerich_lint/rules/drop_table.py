@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.effects import DropTable
-from aerich_lint.model import UPGRADE, Severity
+from aerich_lint.model import Severity
+from aerich_lint.rules._drops import Drop, judge_drop
 from aerich_lint.rules.base import Context, Rule, Violation
-from aerich_lint.rules.probable_rename import convincing_drops
 
 
 class DropTableRule(Rule):
@@ -38,15 +38,13 @@ class DropTableRule(Rule):
     needs_history = True
 
     def check(self, ctx: Context) -> Iterator[Violation]:
-        renamed = convincing_drops(ctx)
         for section, stmt, fact in ctx.facts(DropTable):
-            if ctx.is_new(section, stmt, "table", fact.table):
-                continue
-            if section == UPGRADE and (fact.table, "") in renamed:
-                continue  # probable-rename reports it, with the table it may have become
-            if fact.if_exists and ctx.never_there(section, fact.table):
-                # No migration made it: absent (a no-op), or made outside the migrations
-                # (Tortoise's generate_schemas, by hand): then its rows are deleted
+            verdict = judge_drop(ctx, section, stmt, fact.table, "", fact.if_exists)
+            if verdict is Drop.LOST:
+                yield Violation(
+                    f"drops table {fact.table}: every row in it is deleted", stmt, section
+                )
+            elif verdict is Drop.MAYBE:
                 yield Violation(
                     f"drops table {fact.table} if it exists: no migration of this history "
                     f"created it, so it is absent (nothing happens) or was made outside the "
@@ -55,7 +53,3 @@ class DropTableRule(Rule):
                     section,
                     severity=Severity.WARNING,
                 )
-                continue
-            if ctx.fails_missing(section, stmt):
-                continue  # the table is not there: the statement fails, deleting nothing
-            yield Violation(f"drops table {fact.table}: every row in it is deleted", stmt, section)

@@ -162,8 +162,12 @@ def convincing_drops(ctx: Context) -> set[tuple[str, str]]:
     drop-table leave them to it when it is in force. Column "" for a table."""
     if ProbableRenameRule.name not in ctx.enabled:
         return set()
-    found = {(p.table, p.old) for p in renamed_columns(ctx) if p.convincing}
-    return found | {(p.old, "") for p in renamed_tables(ctx)}
+    key = "probable-rename:convincing"
+    if key not in ctx.shared:
+        found = {(p.table, p.old) for p in renamed_columns(ctx) if p.convincing}
+        ctx.shared[key] = found | {(p.old, "") for p in renamed_tables(ctx)}
+    drops: set[tuple[str, str]] = ctx.shared[key]
+    return drops
 
 
 def _words(name: str) -> set[str]:
