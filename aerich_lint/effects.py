@@ -157,6 +157,11 @@ class ReadRows(Effect):
     changes nothing and needs no atomicity. ``table`` is the first table read, if any."""
 
 
+def only_reads(facts: list[Effect]) -> bool:
+    """Does the statement only read (introspection), changing nothing?"""
+    return bool(facts) and all(isinstance(f, ReadRows) for f in facts)
+
+
 @dataclass(frozen=True)
 class AlterOptions(Effect):
     """MySQL's ``ALGORITHM=...`` / ``LOCK=...`` clauses of one ALTER TABLE (upper case)."""

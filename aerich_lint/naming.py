@@ -1,9 +1,12 @@
-"""The names aerich gives the indexes it creates, so the replay can tell an index
-aerich made (and so one the history would have seen) from one the database named."""
+"""The names aerich gives: its own table, and the indexes it creates (so the replay can
+tell an index aerich made, which the history would have seen, from one the database
+named)."""
 
 from __future__ import annotations
 
 import re
+
+AERICH_TABLE = "aerich"  # aerich's own bookkeeping table; only an init creates it
 
 # idx_ (index) or uid_ (unique index) + table + columns, cut short, + a 6-digit hash
 AERICH_INDEX = re.compile(r"^(?P<kind>idx|uid)_(?P<rest>\w+_[0-9a-f]{6})$")

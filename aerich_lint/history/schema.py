@@ -31,7 +31,7 @@ from aerich_lint.effects import (
     UpdateRows,
 )
 from aerich_lint.model import Dialect
-from aerich_lint.naming import is_aerich_index, twin_index
+from aerich_lint.naming import twin_index
 
 
 @dataclass(frozen=True)
@@ -325,15 +325,17 @@ class Applier:
             # Indexes the database named itself cannot be tracked reliably:
             # only an index this history created, and that is gone, is reported.
             problems.append(Problem("missing", f"drops index {fact.name}, which no longer exists"))
-        elif not fact.if_exists and self.known.complete and is_aerich_index(fact.name):
+        elif (
+            not fact.if_exists
+            and self.known.complete
+            and (twin := twin_index(fact.name)) is not None
+        ):
             # A name only aerich gives, never created by the whole history: it is not there.
-            twin = twin_index(fact.name)
-            twin_key = self.schema.index_key(twin, fact.table) if twin else ""
-            made = self.schema.indexes.get(twin_key) if twin else None
+            made = self.schema.indexes.get(self.schema.index_key(twin, fact.table))
             why = (
                 f" (the index is {twin}, on {made.table}: aerich's rollback of a unique "
                 f"index names the idx_ index instead of the uid_ one)"
-                if made is not None and twin is not None and fact.name.startswith("idx_")
+                if made is not None and fact.name.startswith("idx_")
                 else ""
             )
             problems.append(

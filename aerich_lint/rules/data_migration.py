@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aerich_lint.effects import InsertRows, ReadRows, RowChange
+from aerich_lint.effects import InsertRows, RowChange, only_reads
 from aerich_lint.model import Severity
+from aerich_lint.naming import AERICH_TABLE
 from aerich_lint.rules.base import Context, Rule, Violation
 
 
@@ -38,10 +39,10 @@ class DataMigrationRule(Rule):
         severity = None if ctx.migration.run_in_transaction else Severity.WARNING
         for section, stmt in ctx.each_statement():
             facts = ctx.effects(stmt)
-            if facts and all(isinstance(f, ReadRows) for f in facts):
+            if only_reads(facts):
                 continue  # introspection (information_schema, sqlite_master): changes nothing
             rows = [f for f in facts if isinstance(f, (RowChange, InsertRows))]
-            if rows and rows[0].table == "aerich":
+            if rows and rows[0].table == AERICH_TABLE:
                 continue  # aerich's own bookkeeping
             if rows:
                 verb = stmt.sql.split(None, 1)[0].upper()

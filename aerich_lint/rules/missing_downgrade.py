@@ -4,9 +4,9 @@ from collections.abc import Iterator
 
 from aerich_lint.effects import CreateIndex, CreateTable, Ddl
 from aerich_lint.model import DOWNGRADE, UPGRADE, Severity
+from aerich_lint.naming import AERICH_TABLE
 from aerich_lint.rules.base import Context, Rule, Violation
 
-AERICH_TABLE = "aerich"  # aerich's own table: only its init creates it
 _DUMP = frozenset({"CREATE TABLE", "CREATE INDEX", "COMMENT"})
 
 

@@ -10,10 +10,9 @@ from aerich_lint.history.schema import Applier, Known, Schema
 from aerich_lint.load import load_file
 from aerich_lint.load.models_state import ModelsStateError, tables_of
 from aerich_lint.model import UPGRADE, Dialect, Migration, Severity
+from aerich_lint.naming import AERICH_TABLE
 from aerich_lint.parse import parse_migration
 from aerich_lint.rules.base import AppIndex, Context, Rule, Violation
-
-AERICH_TABLE = "aerich"
 
 Tables = dict[str, set[str]]
 Mismatch = tuple[str, str, str]  # (kind, table, column)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aerich_lint.effects import ReadRows
+from aerich_lint.effects import only_reads
 from aerich_lint.model import UPGRADE, Dialect, Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
@@ -46,11 +46,7 @@ class NonTransactionalRule(Rule):
             return
         # Read-only queries (introspection) change nothing: a failure after them leaves
         # nothing half applied.
-        statements = [
-            s
-            for s in ctx.statements(UPGRADE)
-            if not (facts := ctx.effects(s)) or not all(isinstance(f, ReadRows) for f in facts)
-        ]
+        statements = [s for s in ctx.statements(UPGRADE) if not only_reads(ctx.effects(s))]
         if ctx.dialect == Dialect.POSTGRES and ctx.migration.format == "py":
             # PostgreSQL runs the script upgrade() returns, sent in one piece, as one
             # implicit transaction: only SQL sent through separate client calls splits it.

@@ -47,7 +47,8 @@ class ProbableRenameRule(Rule):
     hint = "if this is a rename, regenerate answering yes to aerich's prompt (RENAME keeps data)"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
-        for pair in renamed_columns(ctx):
+        columns, tables = _pairs(ctx)
+        for pair in columns:
             if pair.convincing:
                 yield Violation(
                     f"drops column {pair.table}.{pair.old} and adds {pair.table}.{pair.new} of "
@@ -65,7 +66,7 @@ class ProbableRenameRule(Rule):
                     UPGRADE,
                     severity=Severity.INFO,
                 )
-        for table_pair in renamed_tables(ctx):
+        for table_pair in tables:
             yield Violation(
                 f"drops table {table_pair.old} and creates table {table_pair.new} with the same "
                 f"columns at line {table_pair.add.line}: if this is a rename, every row of "
@@ -162,12 +163,18 @@ def convincing_drops(ctx: Context) -> set[tuple[str, str]]:
     drop-table leave them to it when it is in force. Column "" for a table."""
     if ProbableRenameRule.name not in ctx.enabled:
         return set()
-    key = "probable-rename:convincing"
+    columns, tables = _pairs(ctx)
+    return {(p.table, p.old) for p in columns if p.convincing} | {(p.old, "") for p in tables}
+
+
+def _pairs(ctx: Context) -> tuple[list[Pair], list[Pair]]:
+    """The column and table pairs of this file, worked out once for this rule and for
+    drop-column and drop-table."""
+    key = "probable-rename:pairs"
     if key not in ctx.shared:
-        found = {(p.table, p.old) for p in renamed_columns(ctx) if p.convincing}
-        ctx.shared[key] = found | {(p.old, "") for p in renamed_tables(ctx)}
-    drops: set[tuple[str, str]] = ctx.shared[key]
-    return drops
+        ctx.shared[key] = (renamed_columns(ctx), renamed_tables(ctx))
+    found: tuple[list[Pair], list[Pair]] = ctx.shared[key]
+    return found
 
 
 def _words(name: str) -> set[str]:
