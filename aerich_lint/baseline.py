@@ -16,8 +16,10 @@ reader: only the fingerprint is compared.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,21 +31,41 @@ VERSION = 1
 
 
 def write(path: Path, findings: list[Finding]) -> int:
-    """Write the baseline of ``findings``; returns how many entries it holds."""
+    """Write the baseline of ``findings``; returns how many entries it holds.
+
+    Written to a temporary file beside it, then renamed over it, so that a failed
+    write leaves the old baseline whole. Any failure (a read-only folder, a parent
+    that does not exist or is a file) is a ``UsageError``: one line, exit code 2.
+    """
     entries = {
         fp: {"rule": f.rule, "path": f.path.as_posix(), "message": f.message}
         for fp, f in zip(fingerprints(findings), findings, strict=True)
     }
     doc = {"version": VERSION, "fingerprints": dict(sorted(entries.items()))}
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    tmp = path.with_name(f".{path.name}.tmp")
+    # backslashreplace: a lone surrogate (a file name that is not UTF-8) can only be
+    # inside a JSON string, where \udcff is its escape
+    data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode(
+        "utf-8", "backslashreplace"
+    )
+    tmp: str | None = None
     try:
-        tmp.write_text(text, encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o666 & ~_umask())  # as open() would have created it
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise UsageError(f"--write-baseline {path}: {exc.strerror or exc}") from None
     return len(entries)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def load(path: Path) -> frozenset[str]:

@@ -5,13 +5,17 @@ comments, Python facts) depends only on its bytes, the dialect and this
 program; rules and configuration are applied fresh on every run. So a warm run
 reads JSON instead of parsing, and never imports sqlglot.
 
-- Where: ``.aerich_lint_cache/`` next to the project's pyproject.toml; without
-  one, the platform cache folder. Never inside a migrations folder.
+- Never trusted from the checkout: in a pull-request check the tree is a
+  stranger's, so nothing in it may change a verdict. The cache lives in the user
+  cache folder (one subfolder per project), and every file it reads carries an
+  HMAC-SHA256 over its name and content, made with a random key kept in the user
+  cache folder only (never in a project, never under AERICH_LINT_CACHE_DIR). A
+  forged, edited, moved or unsigned file is a miss, recomputed and rewritten;
+  without a key (read-only home) the run is simply uncached.
 - Never stale: the folder name carries aerich-lint's version and a fingerprint
   of its source files and of sqlglot's version; entries are keyed by sha256.
-- Safe when runs share it: each app's entries are one file, replaced atomically.
-- JSON, not pickle: a cache file in a checked-out repository must never be able
-  to run code.
+- Safe when runs share it: each file is replaced atomically.
+- JSON, not pickle: even a signed file must not be able to run code.
 - Files whose SQL is built by executing them are not cached (their output may
   depend on other modules).
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -43,9 +48,10 @@ from aerich_lint.model import (
     Suppression,
 )
 
-FORMAT = 4
+FORMAT = 5  # 5: signed entries, kept outside the project
 ENV_DIR = "AERICH_LINT_CACHE_DIR"
 ENV_OFF = "AERICH_LINT_NO_CACHE"
+KEY_FILE = "cache.key"  # in platform_dir(): the one secret the cache relies on
 
 
 @cache
@@ -83,51 +89,180 @@ def fingerprint() -> str:
 
 
 def platform_dir() -> Path:
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    """The user's own cache folder (never part of a checkout): ``$XDG_CACHE_HOME``
+    when set, on any platform (as pre-commit does), else the platform's."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg:
+        base = Path(xdg)
+    elif sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
     elif sys.platform == "darwin":
         base = Path.home() / "Library" / "Caches"
     else:
-        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+        base = Path.home() / ".cache"
     return base / "aerich-lint"
 
 
 def cache_root(project_root: Path | None, has_pyproject: bool) -> Path:
+    """``AERICH_LINT_CACHE_DIR``, else the project's own subfolder of platform_dir()
+    (its folder name and a hash of its resolved path); outside a project, a shared one."""
     override = os.environ.get(ENV_DIR)
     if override:
         return Path(override)
-    if project_root is not None and has_pyproject:
-        return project_root / ".aerich_lint_cache"
-    return platform_dir()
+    if project_root is None or not has_pyproject:
+        return platform_dir() / "default"
+    root = project_root.resolve()
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", root.name)[:40].strip("._") or "project"
+    return (
+        platform_dir()
+        / f"{name}-{hashlib.sha256(str(root).encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+    )
+
+
+def signing_key(untrusted: list[Path]) -> bytes | None:
+    """The key every cache file is signed with, made on first use; None (no cache)
+    when it cannot be made or read, or when it lies inside one of the ``untrusted``
+    folders (a CI that keeps its cache folders in the checkout: there the key would
+    be the stranger's)."""
+    path = platform_dir() / KEY_FILE
+    try:
+        resolved = path.resolve()
+        if any(resolved.is_relative_to(folder.resolve()) for folder in untrusted):
+            return None
+    except (OSError, RuntimeError):
+        return None
+    return _key_at(str(path))
+
+
+def checkout_of(folder: Path) -> Path | None:
+    """The git work tree holding ``folder`` (its nearest ancestor with a .git)."""
+    with contextlib.suppress(OSError, RuntimeError):
+        for parent in (folder, *folder.parents):
+            if (parent / ".git").exists():
+                return parent
+    return None
+
+
+_KEY_BYTES = 32
+
+
+@cache
+def _key_at(location: str) -> bytes | None:
+    path = Path(location)
+    try:
+        found, key = _read_key(path)
+        if key is not None:
+            return key
+        return _make_key(path, replace=found)
+    except OSError:
+        return None  # e.g. a read-only home: the run is uncached, silently
+
+
+def _read_key(path: Path) -> tuple[bool, bytes | None]:
+    """(whether a file is there, the key if it is one that only this user can read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        return False, None
+    except OSError:
+        return True, None  # a symbolic link, a folder...: replaced
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        raw = fh.read(4 * _KEY_BYTES)
+    if os.name != "nt" and (info.st_uid != os.getuid() or info.st_mode & 0o077):
+        return True, None  # others may read (or wrote) it: not a secret
+    try:
+        key = bytes.fromhex(raw.decode("ascii"))
+    except ValueError:
+        return True, None
+    return True, key if len(key) == _KEY_BYTES else None
+
+
+def _make_key(path: Path, replace: bool) -> bytes | None:
+    """A new random key, written to a private temporary file (mkstemp: O_CREAT|O_EXCL,
+    mode 0600) that then appears whole under its name: hard-linked when there was no
+    key (so two runs that race both end up with the first one's), renamed over an
+    unusable one. Also forgets the cache versions stored before keys existed."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = os.urandom(_KEY_BYTES)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key.hex() + "\n")
+        if replace:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                return _read_key(path)[1]  # another run made it first
+            except OSError:  # no hard links here: create it in place
+                _create_key_file(path, key)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    if not replace:
+        _forget_versions_in(path.parent)  # format 4 kept its versions here
+    return key
+
+
+def _create_key_file(path: Path, key: bytes) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key.hex().encode() + b"\n")
 
 
 class AppCache:
     """One app folder's view of the cache (for one dialect).
 
     - ``files/<dialect>/<sha256>.json``: one loaded and parsed file, by content (shared
-      by every app and project using this cache folder; written once, never changed);
+      by every app of the project; written once, never changed);
     - ``<app>.results.json``: the app's findings from its last full run, with the key
       of everything they depend on;
-    - ``<app>.states.json``: a few replay states (the schema before a file), so that a
-      run on one changed file restores and replays only from there.
+    - ``<app>.states.json`` and ``states/<key>.json``: a few replay states (the schema
+      before a file), so that a run on one changed file restores and replays only from
+      there.
+
+    Each file is its HMAC (hex), a newline, then its JSON; the HMAC covers the file's
+    path in the cache too, so an entry copied to another name does not verify.
     """
 
-    def __init__(self, root: Path, folder: Path, dialect: str) -> None:
-        key = hashlib.sha256(f"{folder.resolve()}|{dialect}".encode()).hexdigest()[:24]
+    def __init__(self, root: Path, folder: Path, dialect: str, key: bytes) -> None:
+        app = hashlib.sha256(
+            f"{folder.resolve()}|{dialect}".encode("utf-8", "surrogatepass")
+        ).hexdigest()[:24]
+        self.root = root
         self.base = root / fingerprint()
         self.files = self.base / "files" / dialect
-        self.results_path = self.base / f"{key}.results.json"
-        self.states_path = self.base / f"{key}.states.json"
+        self.results_path = self.base / f"{app}.results.json"
+        self.states_path = self.base / f"{app}.states.json"
         self.dialect = dialect
+        self.key = key
         self.fresh: dict[str, Migration] = {}  # parsed in this run, written at save()
         self.fresh_if_derived: dict[str, Migration] = {}  # restored; re-saved if rules added
+
+    @classmethod
+    def open(
+        cls, project_root: Path | None, has_pyproject: bool, folder: Path, dialect: str
+    ) -> AppCache | None:
+        """The app's cache, or None when there is no key to check entries with."""
+        # The key must not be in what the checkout controls: its work tree, the project.
+        untrusted = [project_root] if project_root is not None and has_pyproject else []
+        checkout = checkout_of(folder.resolve())
+        if checkout is not None:
+            untrusted.append(checkout)
+        key = signing_key(untrusted)
+        if key is None:
+            return None
+        return cls(cache_root(project_root, has_pyproject), folder, dialect, key)
 
     @staticmethod
     def digest(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
 
     def restore(self, digest: str, migration: Migration) -> bool:
-        entry = _read_json(self.files / f"{digest}.json")
+        entry = self._read(self.files / f"{digest}.json")
         if not isinstance(entry, dict) or entry.get("cache_format") != FORMAT:
             return False
         try:
@@ -153,6 +288,39 @@ class AppCache:
             entry["cache_format"] = FORMAT
             self._write(self.files / f"{digest}.json", entry)
 
+    # -- signed files -------------------------------------------------------------------
+
+    def _mac(self, path: Path, data: bytes) -> bytes:
+        """What the file at ``path`` must start with: binds its content to its name."""
+        mac = hmac.new(
+            self.key,
+            path.relative_to(self.root).as_posix().encode("utf-8", "surrogatepass"),
+            "sha256",
+        )
+        mac.update(b"\0")
+        mac.update(data)
+        return mac.hexdigest().encode()
+
+    def _payload(self, path: Path) -> bytes | None:
+        """The JSON of a cache file whose signature verifies, else None."""
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None
+        mac, newline, data = raw.partition(b"\n")
+        if not newline or not hmac.compare_digest(mac, self._mac(path, data)):
+            return None
+        return data
+
+    def _read(self, path: Path) -> Any:
+        data = self._payload(path)
+        if data is None:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            return None
+
     def _write(self, path: Path, data: Any) -> None:
         """Every write goes through here: the first one of a new cache version
         removes the old versions' folders and gives the cache root its .gitignore."""
@@ -164,15 +332,16 @@ class AppCache:
                 if not gitignore.exists():
                     gitignore.write_text("*\n", encoding="utf-8")
             except OSError:
-                return  # a read-only checkout just runs uncached
-        _write_json(path, data)
+                return  # an unwritable cache folder just means an uncached run
+        # dumps, not dump: only the one-shot encoder is the C one (10x faster)
+        encoded = json.dumps(data, separators=(",", ":")).encode()
+        _write_bytes(path, self._mac(path, encoded) + b"\n" + encoded)
 
     # -- replay states ----------------------------------------------------------------
 
     def load_state(self, key: str, dialect: Any) -> Any:
         """The history.State stored under ``key``, or None."""
-        path = self.base / "states" / f"{key}.json"
-        data = _read_json(path) if path.exists() else None
+        data = self._read(self.base / "states" / f"{key}.json")
         if not isinstance(data, dict):
             return None
         try:
@@ -181,17 +350,20 @@ class AppCache:
             return None
 
     def save_states(self, states: dict[str, Any]) -> None:
-        """Write the states not stored yet; the app keeps its most recent few."""
+        """Write the states not stored yet (or not validly); the app keeps its most
+        recent few."""
         folder = self.base / "states"
-        new = [key for key in states if not (folder / f"{key}.json").exists()]
+        new = [key for key in states if self._payload(folder / f"{key}.json") is None]
         if not new:
             return
         for key in new:
             self._write(folder / f"{key}.json", encode_state(states[key]))
-        recent = _read_json(self.states_path)
-        keys = list(dict.fromkeys(new + (recent if isinstance(recent, list) else [])))
+        recent = self._read(self.states_path)
+        if not isinstance(recent, list) or not all(isinstance(k, str) for k in recent):
+            recent = []
+        keys = list(dict.fromkeys(new + recent))
         for old in keys[_MAX_STATES:]:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, ValueError):
                 (folder / f"{old}.json").unlink()
         self._write(self.states_path, keys[:_MAX_STATES])
 
@@ -200,7 +372,7 @@ class AppCache:
     def load_results(self, key: str, folder: Path) -> list[Finding] | None:
         """The findings stored under ``key`` (every file's, with paths in ``folder``),
         or None."""
-        data = _read_json(self.results_path)
+        data = self._read(self.results_path)
         if not isinstance(data, dict) or data.get("key") != key:
             return None
         paths: dict[str, Path] = {}
@@ -220,12 +392,16 @@ _VERSION_DIR = re.compile(r"^\d[\w.+]*-[0-9a-f]{16}$")
 
 def _forget_other_versions(base: Path) -> None:
     """A new aerich-lint (or sqlglot) starts a new folder: delete the old ones."""
+    _forget_versions_in(base.parent, keep=base)
+
+
+def _forget_versions_in(folder: Path, keep: Path | None = None) -> None:
     try:
-        siblings = list(base.parent.iterdir())
+        children = list(folder.iterdir())
     except OSError:
         return
-    for path in siblings:
-        if path != base and path.is_dir() and _VERSION_DIR.match(path.name):
+    for path in children:
+        if path != keep and _VERSION_DIR.match(path.name) and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -281,7 +457,7 @@ def cache_key(*parts: Any) -> str:
     (an app's findings: its files, dialect and policy; a replay state: the files
     before it)."""
     raw = json.dumps([fingerprint(), FORMAT, *parts], sort_keys=True, default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 _FINDING_FIELDS = (
@@ -307,24 +483,21 @@ def _finding(row: list[Any], folder: Path, paths: dict[str, Path]) -> Finding:
     return Finding(path=path, severity=_SEVERITIES[severity], **fields)
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
-
-
-def _write_json(path: Path, data: Any) -> None:
+def _write_bytes(path: Path, data: bytes) -> None:
     """Atomic replace: a run reading the file sees the old or the new one whole."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            # dumps, not dump: only the one-shot encoder is the C one (10x faster)
-            fh.write(json.dumps(data, separators=(",", ":")))
-        os.replace(tmp, path)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     except OSError:
-        pass  # a read-only checkout just runs uncached
+        pass  # an unwritable cache folder just means an uncached run
 
 
 # -- encoding ------------------------------------------------------------------

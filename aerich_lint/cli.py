@@ -61,6 +61,16 @@ def _short_lived() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
+def _say(level: str, text: object, prefix: str = "aerich-lint: ") -> None:
+    """One line on stderr. Errors and warnings quote paths, config values and names
+    from the migrations: escaped, they cannot start a GitHub workflow command or
+    reach the terminal as an escape sequence."""
+    from aerich_lint.report.escape import visible
+
+    head = f"{prefix}{level}: " if level else prefix
+    click.echo(head + visible(text, 4000), err=True)
+
+
 def _csv(values: tuple[str, ...]) -> list[str]:
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
@@ -106,6 +116,12 @@ def cli() -> None:
     help="Seconds allowed to execute one migration whose SQL is built at run time [default: 10].",
 )
 @click.option(
+    "--no-exec",
+    is_flag=True,
+    help="Never import anything of the project (migrations, settings): for pull requests "
+    "from forks. SQL built at run time is reported as not-executed.",
+)
+@click.option(
     "--config",
     "config_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -146,6 +162,7 @@ def check(
     ignore: tuple[str, ...],
     fail_on: str | None,
     exec_timeout: float | None,
+    no_exec: bool,
     config_path: Path | None,
     target_version: tuple[str, ...],
     no_cache: bool,
@@ -167,6 +184,7 @@ def check(
         ignore=_csv(ignore),
         fail_on=Severity.parse(fail_on) if fail_on else None,
         exec_timeout=exec_timeout,
+        execute=not no_exec,
         config=config_path,
         cache=not no_cache,
         target_versions=_targets(target_version),
@@ -178,7 +196,7 @@ def check(
         raise UsageError("--baseline and --write-baseline cannot be used together")
     result = run(options)
     for warning in result.warnings:
-        click.echo(f"aerich-lint: warning: {warning}", err=True)
+        _say("warning", warning)
     if write_baseline is not None:
         _write_baseline(write_baseline, result)
     _report(result, fmt, color)
@@ -191,15 +209,17 @@ def _report(result: Any, fmt: str, color: bool | None, extra: str = "") -> NoRet
     use_color = color if color is not None else (fmt == "text" and sys.stdout.isatty())
     output = get_reporter(fmt).render(result, use_color)
     if fmt == "text" and extra:
-        output += "\n" + extra
+        from aerich_lint.report.escape import guard
+
+        output += "\n" + guard(extra)
     if _github_actions() and _defaulted("fmt"):
         # In a GitHub Actions log: the text report, then annotations on the diff.
         from aerich_lint.report.github import annotation_lines
 
         output += annotation_lines(result)
-    click.echo(output, nl=False)
+    click.echo(output, nl=False, color=use_color)  # --color also when piped
     for error in result.errors:
-        click.echo(f"aerich-lint: error: {error}", err=True)
+        _say("error", error)
     if result.errors:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)
@@ -209,9 +229,12 @@ def _write_baseline(path: Path, result: Any) -> None:
     from aerich_lint import baseline
 
     count = baseline.write(path, result.findings)
-    click.echo(f"Wrote {count} finding{'s' if count != 1 else ''} to the baseline {path}.")
+    from aerich_lint.report.escape import visible
+
+    s = "s" if count != 1 else ""
+    click.echo(f"Wrote {count} finding{s} to the baseline {visible(path)}.")
     for error in result.errors:
-        click.echo(f"aerich-lint: error: {error}", err=True)
+        _say("error", error)
     sys.exit(EXIT_USAGE if result.errors else EXIT_OK)
 
 
@@ -242,6 +265,7 @@ def review_cmd(paths: tuple[str, ...], **kw: Any) -> None:
         extend_select=_csv(kw["extend_select"]),
         ignore=_csv(kw["ignore"]),
         exec_timeout=kw["exec_timeout"],
+        execute=not kw["no_exec"],
         config=kw["config_path"],
         cache=not kw["no_cache"],
         target_versions=_targets(kw["target_version"]),
@@ -250,7 +274,7 @@ def review_cmd(paths: tuple[str, ...], **kw: Any) -> None:
     )
     result = run(options)
     for warning in result.warnings:
-        click.echo(f"aerich-lint: warning: {warning}", err=True)
+        _say("warning", warning)
     report = render(result)
     click.echo(report, nl=False)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -259,13 +283,10 @@ def review_cmd(paths: tuple[str, ...], **kw: Any) -> None:
             with open(summary, "a", encoding="utf-8") as fh:
                 fh.write(report)
         except OSError as exc:
-            click.echo(
-                f"aerich-lint: warning: cannot append to GITHUB_STEP_SUMMARY {summary}: "
-                f"{exc.strerror or exc}",
-                err=True,
-            )
+            reason = exc.strerror or exc
+            _say("warning", f"cannot append to GITHUB_STEP_SUMMARY {summary}: {reason}")
     for error in result.errors:
-        click.echo(f"aerich-lint: error: {error}", err=True)
+        _say("error", error)
     sys.exit(EXIT_USAGE if result.errors else EXIT_OK)
 
 
@@ -277,6 +298,7 @@ _REVIEW_OPTIONS = (
     "extend_select",
     "ignore",
     "exec_timeout",
+    "no_exec",
     "config_path",
     "target_version",
     "no_cache",
@@ -326,6 +348,7 @@ def verify_cmd(
     fail_on: str | None,
     config_path: Path | None,
     color: bool | None,
+    no_exec: bool,
 ) -> None:
     """Replay migrations on a real, scratch database: upgrade, downgrade, compare.
 
@@ -349,11 +372,12 @@ def verify_cmd(
         config=config_path,
         timeout=timeout,
         fail_on=Severity.parse(fail_on) if fail_on else None,
-        progress=(lambda line: click.echo(f"verify: {line}", err=True)) if show_progress else None,
+        execute=not no_exec,
+        progress=(lambda line: _say("", line, prefix="verify: ")) if show_progress else None,
     )
     result = run_verify(options)
     for warning in result.warnings:
-        click.echo(f"aerich-lint: warning: {warning}", err=True)
+        _say("warning", warning)
     lock_report = ""
     if result.locks is not None:
         from aerich_lint.verify.locks import render_text
@@ -364,7 +388,7 @@ def verify_cmd(
 
 # verify takes check's output options as they are
 verify_cmd.params.extend(
-    p for p in check.params if p.name in ("fmt", "fail_on", "config_path", "color")
+    p for p in check.params if p.name in ("fmt", "fail_on", "config_path", "color", "no_exec")
 )
 
 
@@ -397,8 +421,21 @@ verify_cmd.params.extend(
     show_default=True,
     help="Seconds allowed to import the Tortoise config and models and diff every app.",
 )
+@click.option(
+    "--pass-env",
+    "pass_env",
+    multiple=True,
+    metavar="NAME",
+    help="Pass this environment variable on to the sandbox that imports the settings "
+    "(repeatable, comma-separated); every other one is withheld.",
+)
 def drift_cmd(
-    path: str | None, config_path: Path | None, apps: tuple[str, ...], fmt: str, timeout: float
+    path: str | None,
+    config_path: Path | None,
+    apps: tuple[str, ...],
+    fmt: str,
+    timeout: float,
+    pass_env: tuple[str, ...],
 ) -> None:
     """Fail when the models changed but no migration was generated.
 
@@ -414,11 +451,16 @@ def drift_cmd(
     from aerich_lint.drift import run as run_drift
     from aerich_lint.drift.report import render_json, render_text
 
-    options = DriftOptions(path=path, config=config_path, apps=_csv(apps), timeout=timeout)
+    options = DriftOptions(
+        path=path, config=config_path, apps=_csv(apps), timeout=timeout, pass_env=_csv(pass_env)
+    )
     result = run_drift(options)
-    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    from aerich_lint.report.escape import guard, json_safe
+
+    text = json_safe(render_json(result)) if fmt == "json" else guard(render_text(result))
+    click.echo(text, nl=False)
     for error in result.errors:
-        click.echo(f"aerich-lint: error: {error}", err=True)
+        _say("error", error)
     if result.errors:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_FINDINGS if result.drifted else EXIT_OK)
@@ -457,7 +499,7 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="aerich-lint", standalone_mode=False)
     except UsageError as exc:
-        click.echo(f"aerich-lint: error: {exc}", err=True)
+        _say("error", exc)
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         click.echo("aerich-lint: aborted", err=True)

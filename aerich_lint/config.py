@@ -44,6 +44,7 @@ class LintConfig:
     exclude: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exec_timeout: float = DEFAULT_EXEC_TIMEOUT
+    execute: bool = True  # `exec = false`: never import anything of the project
     target_versions: list[Target] = field(default_factory=list)
 
 
@@ -149,6 +150,7 @@ _KNOWN_KEYS = {
     "fail-on",
     "exclude",
     "per-file-ignores",
+    "exec",
     "exec-timeout",
     "target-version",
 }
@@ -192,6 +194,10 @@ def parse_lint_table(raw: dict[str, Any], path: Path) -> LintConfig:
         ]
     except ValueError as exc:
         raise UsageError(f"{where}: {exc}") from None
+    if "exec" in raw:
+        if not isinstance(raw["exec"], bool):
+            raise UsageError(f"{where} exec must be true or false")
+        cfg.execute = raw["exec"]
     if "exec-timeout" in raw:
         value = raw["exec-timeout"]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:

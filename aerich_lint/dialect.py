@@ -1,18 +1,14 @@
 """Which SQL dialect each app's migrations are written in, and why.
 
 In order: ``--dialect``; ``dialect`` in ``[tool.aerich-lint]``; the connection
-URL of the app in the Tortoise config named by Aerich's config (imported in a
-subprocess, never connected; a failed import falls back and says so); the SQL
+URL of the app in the Tortoise config named by Aerich's config (imported in the
+sandbox, never connected; a failed import falls back and says so); the SQL
 itself (backticks, SERIAL, AUTOINCREMENT, ...).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,69 +66,39 @@ def infer(texts: list[str]) -> Choice | None:
     return Choice(best, f"inferred from the SQL ({', '.join(scores[best])})")
 
 
-_IMPORT_CONFIG = r"""
-import importlib, json, sys
-sys.dont_write_bytecode = True
-target, paths = sys.argv[1], json.loads(sys.argv[2])
-sys.path[:0] = paths
-module_name, _, attr = target.rpartition(".")
-try:
-    obj = importlib.import_module(module_name)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    if callable(obj) and not isinstance(obj, dict):
-        raise TypeError(f"{target} is not a dict")
-    conns = obj.get("connections", {})
-    def scheme(conn):
-        if isinstance(conn, str):
-            return conn.split("://", 1)[0]
-        if isinstance(conn, dict):
-            return conn.get("engine", "")
-        return ""
-    apps = {}
-    for name, app in (obj.get("apps") or {}).items():
-        apps[name] = scheme(conns.get(app.get("default_connection", "default"), ""))
-    default = scheme(next(iter(conns.values()))) if len(conns) == 1 else ""
-    print(json.dumps({"apps": apps, "default": default}))
-except BaseException as exc:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    print(json.dumps({"error": type(exc).__name__ + (": " + text if text else "")}))
-"""
-
-
 def from_tortoise_config(
     project: Project, timeout: float
 ) -> tuple[dict[str, str], str, str | None]:
-    """(scheme per app, default scheme, error) read by importing the config."""
+    """(scheme per app, default scheme, error) read by importing the config, in the
+    sandbox."""
+    from aerich_lint.sandbox import run_once
+
     assert project.aerich is not None and project.aerich.tortoise_orm
     root = project.root.resolve()
     paths = project.import_paths()
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-c", _IMPORT_CONFIG, project.aerich.tortoise_orm, json.dumps(paths)],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired:
-        return {}, "", f"importing it timed out after {timeout:g} s"
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        return {}, "", f"importing it failed (exit code {proc.returncode})"
-    data = json.loads(lines[-1])
+    answer = run_once(
+        "aerich_lint.load._settings_runner",
+        {"target": project.aerich.tortoise_orm, "sys_path": paths},
+        cwd=root,
+        read_roots=[str(root), *paths],
+        timeout=timeout,
+    )
+    data = answer.data
+    if data is None:
+        return {}, "", f"importing it failed: {answer.error}"
     if "error" in data:
-        return {}, "", data["error"]
-    return dict(data.get("apps", {})), str(data.get("default", "")), None
+        return {}, "", str(data["error"])
+    apps = data.get("apps")
+    if not isinstance(apps, dict):
+        return {}, "", "importing it gave no apps"
+    return {str(k): str(v) for k, v in apps.items()}, str(data.get("default", "")), None
 
 
 class DialectResolver:
-    def __init__(self, cli: Dialect | None, timeout: float) -> None:
+    def __init__(self, cli: Dialect | None, timeout: float, execute: bool = True) -> None:
         self.cli = cli
         self.timeout = timeout
+        self.execute = execute  # False: never import the settings (--no-exec)
         self._tortoise: dict[Path, tuple[dict[str, str], str, str | None]] = {}
 
     def choose(self, project: Project, app: str, texts: list[str]) -> Choice:
@@ -143,17 +109,20 @@ class DialectResolver:
         note = ""
         if project.aerich is not None and project.aerich.tortoise_orm:
             target = project.aerich.tortoise_orm
-            if project.root not in self._tortoise:
-                self._tortoise[project.root] = from_tortoise_config(project, self.timeout)
-            apps, default, error = self._tortoise[project.root]
-            if error is None:
-                scheme = apps.get(app) or default
-                dialect = from_scheme(scheme) if scheme else None
-                if dialect is not None:
-                    return Choice(dialect, f"from the {scheme} connection in {target}")
-                note = f"{target} has no known connection for app {app}; "
+            if not (self.execute and project.lint.execute):
+                note = f"{target} not imported (executing project code is off); "
             else:
-                note = f"could not import {target} ({error}); "
+                if project.root not in self._tortoise:
+                    self._tortoise[project.root] = from_tortoise_config(project, self.timeout)
+                apps, default, error = self._tortoise[project.root]
+                if error is None:
+                    scheme = apps.get(app) or default
+                    dialect = from_scheme(scheme) if scheme else None
+                    if dialect is not None:
+                        return Choice(dialect, f"from the {scheme} connection in {target}")
+                    note = f"{target} has no known connection for app {app}; "
+                else:
+                    note = f"could not import {target} ({error}); "
         guess = infer(texts)
         if guess is not None:
             return Choice(guess.dialect, note + guess.reason)

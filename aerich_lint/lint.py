@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aerich_lint.cache import ENV_OFF, AppCache, cache_key, cache_root
+from aerich_lint.cache import ENV_OFF, AppCache, cache_key
 from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
 from aerich_lint.dialect import DialectResolver
 from aerich_lint.discover import AppSource, discover, matches_any
@@ -56,6 +56,7 @@ class Options:
     ignore: list[str] = field(default_factory=list)
     fail_on: Severity | None = None
     exec_timeout: float | None = None
+    execute: bool = True  # False (--no-exec): nothing of any project is imported
     config: Path | None = None
     cache: bool = True
     target_versions: list[Target] = field(default_factory=list)
@@ -150,7 +151,7 @@ def run(options: Options) -> Result:
     first = next(iter(projects.values()), None)
     result.fail_on = options.fail_on or (first.lint.fail_on if first else None) or Severity.WARNING
     timeout = options.exec_timeout or (first.lint.exec_timeout if first else DEFAULT_EXEC_TIMEOUT)
-    resolver = DialectResolver(options.dialect, timeout)
+    resolver = DialectResolver(options.dialect, timeout, execute=options.execute)
     use_cache = options.cache and not os.environ.get(ENV_OFF)
     # The findings of an unchanged app are reused whole, except where they depend on
     # more than the files and the configuration (git state, the review's history).
@@ -175,8 +176,17 @@ def run(options: Options) -> Result:
     for job in work:
         job.scope = scopes.get(id(job.source))
     load_all(work, pending)
-    execute_pending(pending, timeout, {str(j.source.folder): j.dialect.value for j in work})
+    allowed = [p for p in pending if options.execute and p[0].project.lint.execute]
+    for source, migration, info in pending:
+        if not (options.execute and source.project.lint.execute):
+            migration.not_executed = sorted(info.needs_exec)
+    sandboxes = execute_pending(
+        allowed, timeout, {str(j.source.folder): j.dialect.value for j in work}
+    )
+    # (Never cached: what an executed file gives may depend on more than its bytes.)
     executed = {id(m) for _, m, _ in pending}
+    for job in work:
+        _count_executed(job.app, sandboxes)
     for job in work:
         result.files += sum(1 for m in job.migrations if m.report)
         result.apps.append(job.app)
@@ -232,9 +242,11 @@ def _load_app(
     reported = [m.text for m in job.migrations if m.report][:20]
     choice = resolver.choose(project, source.name, reported + [m.text for m in job.migrations[:1]])
     job.app = App(source.name, source.folder, job.migrations, choice.dialect, choice.reason)
-    if use_cache:
-        root = cache_root(project.root, project.pyproject is not None)
-        job.cache = AppCache(root, source.folder, choice.dialect.value)
+    if use_cache:  # None when there is no key to sign entries with: then uncached
+        job.cache = AppCache.open(
+            project.root, project.pyproject is not None, source.folder, choice.dialect.value
+        )
+    if job.cache is not None:
         if reuse and len(job.migrations) == len(source.files):
             job.results_key = _results_key(job)
             found = job.cache.load_results(job.results_key, _display_folder(source.folder))
@@ -288,6 +300,14 @@ def _results_key(job: _AppWork) -> str:
         str(policy.root.resolve()),
         [(m.path.name, job.digests[id(m)]) for m in job.migrations],
     )
+
+
+def _count_executed(app: App, sandboxes: dict[int, str]) -> None:
+    """How many of the app's files ran in the sandbox, and in what; how many not."""
+    ran = [sandboxes[id(m)] for m in app.migrations if id(m) in sandboxes]
+    app.executed = len(ran)
+    app.sandbox = max(set(ran), key=ran.count) if ran else ""
+    app.not_executed = sum(1 for m in app.migrations if m.not_executed)
 
 
 def load_all(work: list[_AppWork], pending: list[Pending]) -> None:
@@ -412,7 +432,9 @@ def _state_key(job: _AppWork, position: int) -> str:
         chain = hashlib.sha256(cache_key("state", job.dialect.value).encode())
         job.prefix_hashes.append(chain.hexdigest())
         for m in job.migrations:
-            chain.update(f"\0{m.path.name}\0{job.digests.get(id(m))}".encode())
+            chain.update(
+                f"\0{m.path.name}\0{job.digests.get(id(m))}".encode("utf-8", "surrogatepass")
+            )
             job.prefix_hashes.append(chain.hexdigest())
     return job.prefix_hashes[position]
 

@@ -209,6 +209,10 @@ class Migration:
     file_suppressions: list[Suppression] = field(default_factory=list)
     functions: dict[str, FunctionFacts] = field(default_factory=dict)
     module_db_calls: list[tuple[int, str]] = field(default_factory=list)  # (line, call)
+    # What was not read because executing project code is off (--no-exec): section
+    # names and "RUN_IN_TRANSACTION".
+    not_executed: list[str] = field(default_factory=list)
+    not_executed_reason: str = ""  # "": executing is off; else what the sandbox refused
     report: bool = True  # False: loaded only as context for other files
 
     def models_state(self) -> Any:
@@ -240,6 +244,20 @@ class App:
     dialect: Dialect | None = None
     dialect_reason: str = ""
     tortoise_url_scheme: str | None = None
+    executed: int = 0  # files run in the sandbox to read their SQL
+    not_executed: int = 0  # files that needed it, with executing off
+    sandbox: str = ""  # what confined them, as the sandbox said
+
+    def execution_note(self) -> str:
+        """What of the project was run to read this app, for the run's summary."""
+        parts = []
+        if self.executed:
+            files = "file" if self.executed == 1 else "files"
+            parts.append(f"{self.executed} {files} executed in the sandbox ({self.sandbox})")
+        if self.not_executed:
+            files = "file" if self.not_executed == 1 else "files"
+            parts.append(f"{self.not_executed} {files} not executed (see not-executed)")
+        return "; ".join(parts)
 
 
 @dataclass

@@ -23,6 +23,14 @@ reason. When the upgrade deletes data, a rollback restores the schema only.
 
 Findings hidden by ``--baseline`` still count for the risk and the rollback
 verdict (they describe the migration), but are not listed.
+
+Names, SQL and messages come from the pull request: names are code spans with a
+fence longer than any backtick run in them, other text is literal markdown (HTML
+as entities, link, emphasis, table and math syntax backslash-escaped), and
+newlines show as ``\\n``, so nothing in a migration can add HTML, a link or an
+image to the job summary or break out of a table cell (``report.escape``). The
+first 20 findings of a rule in a file are listed, and at most 100 bullets of
+what a migration does (a run of identical ones is one bullet with its count).
 """
 
 from __future__ import annotations
@@ -62,12 +70,16 @@ from aerich_lint.effects import (
 from aerich_lint.history import Step, replay
 from aerich_lint.history.schema import Applier, Known, Schema
 from aerich_lint.model import DOWNGRADE, UPGRADE, App, Dialect, Finding, Migration, Severity
+from aerich_lint.report.cap import PER_FILE_AND_RULE, Omitted, capped
+from aerich_lint.report.escape import md_code, md_text
 from aerich_lint.rules.base import Context
 
 if TYPE_CHECKING:
     from aerich_lint.lint import Result
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
+# Bullets of "What it does" per migration; the rest are counted.
+MAX_ACTIONS = 100
 RISKS = (HIGH, MEDIUM, LOW)
 LEGEND = (
     "Risk: **high** = an error finding, or the upgrade deletes data (drops a table or "
@@ -96,12 +108,14 @@ class MigrationReview:
 # -- what a statement does ---------------------------------------------------------
 
 
-def _code(text: str) -> str:
-    """An inline code span, whatever backticks the text holds."""
-    text = " ".join(text.split())
-    if "`" not in text:
-        return f"`{text}`"
-    return f"`` {text} ``"
+def _code(text: str, table: bool = False) -> str:
+    """A name from the migrations as an inline code span, whatever it holds."""
+    return md_code(text, table)
+
+
+def _t(text: str) -> str:
+    """SQL from the migrations in a sentence (a type, a default): literal markdown."""
+    return md_text(text)
 
 
 def _excerpt(sql: str, limit: int = 80) -> str:
@@ -115,13 +129,13 @@ def _col(table: str, column: str) -> str:
 
 def _definition(column: ColumnInfo) -> str:
     """Type and attributes, e.g. ``VARCHAR(50) NOT NULL DEFAULT ''``."""
-    parts = [column.type or "(no type)"]
+    parts = [_t(column.type) if column.type else "(no type)"]
     if column.primary_key:
         parts.append("PRIMARY KEY")
     elif column.not_null:
         parts.append("NOT NULL")
     if column.default is not None:
-        parts.append(f"DEFAULT {column.default}")
+        parts.append(f"DEFAULT {_t(column.default)}")
     if column.unique and not column.primary_key:
         parts.append("UNIQUE")
     return " ".join(parts)
@@ -132,14 +146,14 @@ def _add_column(fact: AddColumn) -> str:
     where = _col(fact.table, c.name)
     tail = f", referencing {_code(c.references)}" if c.references else ""
     if c.generated:
-        return f"adds column {where} {c.type or ''}, filled by the database{tail}".replace(
+        return f"adds column {where} {_t(c.type or '')}, filled by the database{tail}".replace(
             "  ", " "
         )
     if c.primary_key:
-        return f"adds primary key column {where} {c.type}{tail}"
+        return f"adds primary key column {where} {_t(c.type or '')}{tail}"
     if c.not_null and c.default is None:
         unique = " UNIQUE" if c.unique else ""
-        return f"adds column {where} {c.type} NOT NULL{unique} without a default{tail}"
+        return f"adds column {where} {_t(c.type or '')} NOT NULL{unique} without a default{tail}"
     if c.not_null:
         return f"adds column {where} {_definition(c)}{tail}"
     return f"adds nullable column {where} {_definition(c)}{tail}"
@@ -172,12 +186,12 @@ class _Describer:
             elif stmt.command:
                 ddl = next((f for f in facts if isinstance(f, Ddl)), None)
                 on = f" on {_code(ddl.table)}" if ddl is not None and ddl.table else ""
-                out.append(f"runs {stmt.command}{on}")
+                out.append(f"runs {_t(stmt.command)}{on}")
             elif facts:
                 ddl = next((f for f in facts if isinstance(f, Ddl)), None)
                 verb = ddl.verb if ddl is not None and ddl.verb else "DDL"
                 on = f" on {_code(ddl.table)}" if ddl is not None and ddl.table else ""
-                out.append(f"runs {verb}{on}: {_excerpt(stmt.sql)}")
+                out.append(f"runs {_t(verb)}{on}: {_excerpt(stmt.sql)}")
             else:
                 out.append(f"runs {_excerpt(stmt.sql)}")
             if self.applier is not None:
@@ -267,9 +281,9 @@ class _Describer:
             cols = f" ({', '.join(_code(x) for x in c.columns)})" if c.columns else ""
             ref = f" referencing {_code(c.references)}" if c.references else ""
             valid = " NOT VALID (existing rows are not checked)" if fact.not_valid else ""
-            return f"adds {c.kind} constraint{name} on {t}{cols}{ref}{valid}"
+            return f"adds {_t(c.kind)} constraint{name} on {t}{cols}{ref}{valid}"
         if isinstance(fact, DropConstraint):
-            kind = f"{fact.kind} " if fact.kind not in ("", "CONSTRAINT") else ""
+            kind = f"{_t(fact.kind)} " if fact.kind not in ("", "CONSTRAINT") else ""
             return f"drops {kind}constraint {_code(fact.name)} from {t}"
         if isinstance(fact, Truncate):
             return f"empties table {t}{self._lost()}"
@@ -289,7 +303,7 @@ class _Describer:
         if isinstance(fact, TableCommand):
             name = f" {_code(fact.name)}" if fact.name else ""
             on = f" on {t}" if fact.table else ""
-            return f"runs {fact.command}{name}{on}"
+            return f"runs {_t(fact.command)}{name}{on}"
         if isinstance(fact, CreateDatabase):
             return f"creates database {_code(fact.name)}"
         if isinstance(fact, DropDatabase):
@@ -307,16 +321,16 @@ class _Describer:
         parts: list[str] = []
         if fact.new_type is not None:
             if old is not None and old.type and old.type != fact.new_type:
-                parts.append(f"changes {where} from {old.type} to {fact.new_type}")
+                parts.append(f"changes {where} from {_t(old.type)} to {_t(fact.new_type)}")
             else:
-                parts.append(f"changes the type of {where} to {fact.new_type}")
+                parts.append(f"changes the type of {where} to {_t(fact.new_type)}")
         if fact.set_not_null is True:
             parts.append(f"makes {where} NOT NULL")
         elif fact.set_not_null is False:
             parts.append(f"makes {where} nullable")
         if fact.default is not None:
-            was = f" (was {old.default})" if old is not None and old.default is not None else ""
-            parts.append(f"sets the default of {where} to {fact.default}{was}")
+            was = f" (was {_t(old.default)})" if old is not None and old.default is not None else ""
+            parts.append(f"sets the default of {where} to {_t(fact.default)}{was}")
         if fact.drop_default:
             parts.append(f"drops the default of {where}")
         return "; ".join(parts) or f"alters column {where}"
@@ -446,19 +460,63 @@ def _app_reviews(
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    """A message (it quotes names and SQL) as literal markdown, one line."""
+    return md_text(text)
 
 
 def _rollback_text(review: MigrationReview) -> str:
+    reason = _cell(review.rollback_reason)
     if review.rollback:
-        return f"yes ({review.rollback_reason})" if review.rollback_reason else "yes"
-    return f"no: {review.rollback_reason}"
+        return f"yes ({reason})" if reason else "yes"
+    return f"no: {reason}"
+
+
+def _errors(result: Result) -> list[str]:
+    """The run's errors (exit code 2), first: a review of part of the migrations
+    must not read as a review of all of them."""
+    if not result.errors:
+        return []
+    n = len(result.errors)
+    head = f"**Incomplete run: {_plural(n, 'error')}**; migrations may be missing below:"
+    return [head, "", *(f"- {_cell(error)}" for error in result.errors), ""]
+
+
+def _actions(actions: list[str]) -> list[str]:
+    """Bullets, a run of identical ones once with its count, at most ``MAX_ACTIONS``."""
+    runs: list[tuple[str, int]] = []
+    for action in actions:
+        if runs and runs[-1][0] == action:
+            runs[-1] = (action, runs[-1][1] + 1)
+        else:
+            runs.append((action, 1))
+    out = [f"- {a} ({n} times)" if n > 1 else f"- {a}" for a, n in runs[:MAX_ACTIONS]]
+    rest = sum(n for _, n in runs[MAX_ACTIONS:])
+    if rest:
+        out.append(f"- … and {_plural(rest, 'more change')} (see the migration file)")
+    return out
+
+
+def _finding_rows(findings: list[Finding]) -> list[str]:
+    rows = []
+    for item in capped(findings):
+        if isinstance(item, Omitted):
+            rows.append(
+                f"| | | {_code(item.rule, table=True)} | {_plural(item.count, 'more finding')} "
+                f"of this rule not listed (only the first {PER_FILE_AND_RULE} of a rule in a "
+                "file are; `--format json` lists all) | |"
+            )
+        else:
+            rows.append(
+                f"| {item.line} | {item.severity.label} | {_code(item.rule, table=True)} "
+                f"({item.code}) | {_cell(item.message)} | {_cell(item.fix)} |"
+            )
+    return rows
 
 
 def render(result: Result) -> str:
     """The whole report, ending with a newline."""
     reviews = build(result)
-    out = ["## aerich-lint review", ""]
+    out = ["## aerich-lint review", "", *_errors(result)]
     if not reviews:
         out += ["No migration to review.", ""]
         return "\n".join(out)
@@ -479,7 +537,8 @@ def render(result: Result) -> str:
     for v in reviews:
         rollback = "yes" if v.rollback else "**no**"
         risk = f"**{v.risk}**" if v.risk == HIGH else v.risk
-        out.append(f"| {_code(Path(v.path).name)} | {risk} | {rollback} | {len(v.findings)} |")
+        name = _code(Path(v.path).name, table=True)
+        out.append(f"| {name} | {risk} | {rollback} | {len(v.findings)} |")
     out.append("")
     for v in reviews:
         out += _section(v)
@@ -499,7 +558,7 @@ def _section(v: MigrationReview) -> list[str]:
         out.append(f"aerich-lint cannot read it: {_cell(v.load_error)}.")
     elif v.actions:
         out += ["What it does:", ""]
-        out += [f"- {_cell(action)}" for action in v.actions]
+        out += _actions(v.actions)
     else:
         out.append("Its upgrade runs no SQL.")
     out.append("")
@@ -508,11 +567,7 @@ def _section(v: MigrationReview) -> list[str]:
             "| Line | Severity | Rule | Finding | Fix |",
             "|---:|---|---|---|---|",
         ]
-        for f in v.findings:
-            out.append(
-                f"| {f.line} | {f.severity.label} | {_code(f.rule)} ({f.code}) | "
-                f"{_cell(f.message)} | {_cell(f.fix)} |"
-            )
+        out += _finding_rows(v.findings)
     else:
         out.append("No findings.")
     if v.baselined:

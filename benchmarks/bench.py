@@ -150,6 +150,32 @@ def build_verify_history(root: Path, count: int, fixtures: Path) -> Path:
     return project / "migrations"
 
 
+EXECUTED_FILES = 10  # migrations in the history whose SQL is built at run time
+DYNAMIC_MIGRATION = """from tortoise import BaseDBAsyncClient
+
+TABLE = "event_{index}"
+
+
+async def upgrade(db: BaseDBAsyncClient) -> str:
+    return f'CREATE TABLE "{{TABLE}}" ("id" SERIAL NOT NULL PRIMARY KEY);'
+
+
+async def downgrade(db: BaseDBAsyncClient) -> str:
+    return f'DROP TABLE "{{TABLE}}";'
+"""
+
+
+def build_executed_history(root: Path, count: int) -> Path:
+    """Migrations whose upgrade is an f-string: each is run in the sandbox."""
+    app_dir = root / "exec-project" / "migrations" / APP
+    app_dir.mkdir(parents=True)
+    (app_dir.parent.parent / "pyproject.toml").write_text(PYPROJECT, "utf-8")
+    for index in range(count):
+        path = app_dir / migration_filename(index, f"event_{index}")
+        path.write_text(DYNAMIC_MIGRATION.format(index=index), "utf-8")
+    return app_dir.parent
+
+
 def _clean_templates(fixtures: Path) -> list[Template]:
     found = []
     for path in (fixtures / "clean").glob("*.py"):
@@ -243,6 +269,7 @@ class Context:
     sql_files: tuple[Path, ...] = ()  # the .sql files written this run (not older ones)
     verify_history: Path | None = None  # a history that applies cleanly (verify scenarios)
     verify_url: str = ""  # the PostgreSQL server `aerich-lint verify` runs on
+    executed_history: Path | None = None  # EXECUTED_FILES migrations built at run time
     squawk: Path | None = None  # the squawk executable, None when not found
     squawk_config: Path | None = None  # an empty .squawk.toml: squawk's defaults
     edits: FileEdits = field(default_factory=FileEdits)  # files changed by a scenario
@@ -275,8 +302,14 @@ SQUAWK_EXIT_CODES = frozenset({0, 1})  # 1: squawk found issues (it finds thousa
 HISTORY_RULES = "unknown-object,downgrade-broken,downgrade-mismatch,models-state-mismatch"
 
 
+def _cache_dir(history: History) -> Path:
+    """The cache the runs use (AERICH_LINT_CACHE_DIR): next to the project, so that
+    the benchmark neither reads nor fills the user's own cache folder."""
+    return history.project.parent / "aerich-lint-cache"
+
+
 def _clear_cache(ctx: Context) -> None:
-    shutil.rmtree(ctx.history.migrations.parent / ".aerich_lint_cache", ignore_errors=True)
+    shutil.rmtree(_cache_dir(ctx.history), ignore_errors=True)
 
 
 def _lint(ctx: Context, *extra: str) -> list[str]:
@@ -394,6 +427,26 @@ SCENARIOS: list[Scenario] = [
         description="aerich-lint <project>/migrations --format json, warm cache",
         command=lambda ctx: _lint(ctx, "--format", "json"),
         ok_exit_codes=LINT_EXIT_CODES,
+    ),
+    Scenario(
+        name="executed",
+        description=f"aerich-lint on {EXECUTED_FILES} migrations whose SQL is an f-string, "
+        "--no-cache: each runs in a fresh sandboxed process",
+        command=lambda ctx: [str(ctx.aerich_lint), str(ctx.executed_history), "--no-cache"],
+        ok_exit_codes=LINT_EXIT_CODES,
+        compare_with_squawk=False,
+    ),
+    Scenario(
+        name="executed-no-exec",
+        description="as executed, with --no-exec (nothing run; each file is not-executed)",
+        command=lambda ctx: [
+            str(ctx.aerich_lint),
+            str(ctx.executed_history),
+            "--no-cache",
+            "--no-exec",
+        ],
+        ok_exit_codes=LINT_EXIT_CODES,
+        compare_with_squawk=False,
     ),
     Scenario(
         name="verify-postgres",
@@ -634,6 +687,14 @@ class Target:
         return f"{spec.format(number)}{gap}{self.unit}"
 
 
+def sandbox_cost(results: Sequence[Result]) -> float | None:
+    """Wall time that executing one file in the sandbox adds, from two scenarios."""
+    medians = {r.scenario: r.median for r in results}
+    if "executed" not in medians or "executed-no-exec" not in medians:
+        return None
+    return (medians["executed"] - medians["executed-no-exec"]) / EXECUTED_FILES
+
+
 def check_targets(results: Sequence[Result], rss_mib: float | None) -> list[Target]:
     """The issue's targets on this run; a target whose scenario did not run is skipped."""
     medians = {r.scenario: r.median for r in results}
@@ -699,6 +760,7 @@ def report_json(
             for r in results
         ],
         "ratios_to_squawk": ratios_to_squawk(results),
+        "sandbox_cost_per_executed_file": sandbox_cost(results),
         "targets": [
             {
                 "name": t.name,
@@ -878,6 +940,13 @@ def print_report(
         for name, ratio in ratios.items():
             print(f"  {name + ':':<{width + 1}} {ratio:.2f}x squawk")
     print(f"\nPeak memory (max RSS) of cold (--no-cache): {rss:.1f} MiB")
+    per_file = sandbox_cost(results)
+    if per_file is not None:
+        print(
+            f"Sandbox cost per executed file: {per_file:.3f} s "
+            f"((executed - executed-no-exec) / {EXECUTED_FILES}; files run side by side, "
+            "one per CPU)"
+        )
     scale = "" if args.migrations == 1000 else f"; this run has {args.migrations}"
     print(f"\nTargets (the issue's, set for 1000 migrations{scale}):")
     for target in targets:
@@ -914,14 +983,17 @@ def benchmark(args: argparse.Namespace, root: Path) -> None:
     squawk = resolve_squawk(args, executable)
     history = build_history(root, args.migrations, load_templates(args.fixtures))
     progress(f"built {len(history.files)} migrations in {history.migrations}")
+    os.environ["AERICH_LINT_CACHE_DIR"] = str(_cache_dir(history))  # inherited by every run
     sql_dir = args.extract_sql.resolve() if args.extract_sql is not None else root / "sql"
     sql_files = extract_sql(history.files, sql_dir)
     progress(f"wrote {len(sql_files)} .sql files to {sql_dir}")
     squawk_config = root / "squawk-defaults.toml"
     squawk_config.write_text("# empty: squawk's default settings\n", "utf-8")
     verify_history = build_verify_history(root, args.verify_migrations, args.fixtures)
+    executed_history = build_executed_history(root, EXECUTED_FILES)
     ctx = Context(
         aerich_lint=executable,
+        executed_history=executed_history,
         history=history,
         sql_dir=sql_dir,
         sql_files=tuple(sql_files),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,10 +16,12 @@ from aerich_lint.lint import Options, Result, run
 from aerich_lint.model import Dialect, Finding
 
 
-# Every test (and every aerich-lint process it starts) gets its own cache folder.
+# Every test (and every aerich-lint process it starts) gets its own cache folder, and
+# its own user cache folder (where the cache's signing key lives): never the real home's.
 @pytest.fixture(autouse=True)
 def _cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AERICH_LINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("user-cache")))
     # Tests that need CI behaviour set these themselves.
     for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(name, raising=False)
@@ -133,6 +136,25 @@ def cli(
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
+
+
+def run_sandboxed_runner(path: Path, dialect: str, flags: list[str], tmp: Path) -> dict:
+    """The runner as the sandbox starts it, but with the interpreter flags given."""
+    read, write = os.pipe()
+    settings = {"answer_fd": write, "tmp": str(tmp), "read_roots": [str(tmp)], "cpu": 60}
+    env = {"PYTHONPATH": str(ROOT), "AERICH_LINT_SANDBOX": json.dumps(settings)}
+    request = {"path": str(path), "sections": ["upgrade"], "dialect": dialect}
+    proc = subprocess.Popen(
+        [sys.executable, *flags, "-m", "aerich_lint.load._runner"],
+        stdin=subprocess.PIPE, pass_fds=(write,), env=env, text=True,
+    )  # fmt: skip
+    os.close(write)
+    proc.communicate(json.dumps(request) + "\n", timeout=120)
+    with os.fdopen(read) as answers:
+        lines = [json.loads(line) for line in answers]
+    assert lines[0]["sandbox"].endswith("audit hooks")
+    answer: dict = lines[-1]
+    return answer
 
 
 # --- real database servers (verify) ---------------------------------------------------

@@ -1,8 +1,9 @@
 """The parse cache: same findings warm and cold, keyed by content, never in the
-way (never inside a migrations folder, never trusted when corrupt)."""
+way (outside the project, never trusted when corrupt). Attacks on it: test_security_cache."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -17,11 +18,19 @@ from conftest import AERICH, cli, write_migration
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the postgres fixture project, with its cache in the project."""
+    """A copy of the postgres fixture project, with its cache in the default place."""
     monkeypatch.delenv("AERICH_LINT_CACHE_DIR")
     root = tmp_path / "project"
     shutil.copytree(AERICH / "postgres", root, ignore=shutil.ignore_patterns(".aerich_lint_cache"))
     return root
+
+
+def cache_of(project: Path) -> Path:
+    """Where a project's cache goes by default: the user cache folder (conftest points
+    XDG_CACHE_HOME at a temporary one), in a subfolder named after the project and
+    keyed by its resolved path."""
+    key = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:16]
+    return Path(os.environ["XDG_CACHE_HOME"]) / "aerich-lint" / f"{project.name}-{key}"
 
 
 def findings(project: Path, *args: str, path: str = ".") -> list[dict]:
@@ -31,8 +40,10 @@ def findings(project: Path, *args: str, path: str = ".") -> list[dict]:
 
 
 def test_warm_run_gives_the_same_findings_without_sqlglot(project: Path) -> None:
+    before = sorted(project.rglob("*"))
     cold = findings(project)
-    cache = project / ".aerich_lint_cache"
+    assert sorted(project.rglob("*")) == before  # nothing in the checkout
+    cache = cache_of(project)
     migrations = list((project / "migrations").rglob("*.py"))
     assert len(list(cache.glob("*/files/postgres/*.json"))) == len(migrations)
     assert len(list(cache.glob("*/*.results.json"))) == 3  # one per app
@@ -75,17 +86,18 @@ def test_an_edit_is_seen_and_nothing_lands_in_migrations(project: Path) -> None:
 def test_no_cache_writes_nothing(project: Path) -> None:
     findings(project, "--no-cache")
     assert not (project / ".aerich_lint_cache").exists()
+    assert not (Path(os.environ["XDG_CACHE_HOME"]) / "aerich-lint").exists()  # not even a key
 
 
 def test_corrupt_cache_is_ignored(project: Path) -> None:
     cold = findings(project)
-    stored = [f for f in (project / ".aerich_lint_cache").rglob("*.json")]
+    stored = list(cache_of(project).rglob("*.json"))
     assert stored
     for f in stored:
         f.write_text('{"format": 1, "entries": {"x": 1}} garbage')
     assert findings(project) == cold
     for f in stored:
-        f.write_text('{"cache_format": 4, "sections": 1, "key": "x", "tables": 3}')
+        f.write_text('{"cache_format": 5, "sections": 1, "key": "x", "tables": 3}')
     assert findings(project) == cold
 
 
@@ -111,7 +123,7 @@ def test_one_file_resumes_the_replay_from_a_stored_state(project: Path) -> None:
     files = sorted(folder.glob("*.py"), key=lambda p: int(p.name.split("_")[0]))
     newest, middle = files[-1], files[len(files) // 2]
     findings(project)  # the full run stores the states before and after the newest file
-    states = project / ".aerich_lint_cache"
+    states = cache_of(project)
     assert len(list(states.glob("*/states/*.json"))) >= 2
     for path in (newest, middle, newest):
         path.write_text(path.read_text() + "\n# edited\n")
@@ -161,7 +173,7 @@ def test_two_runs_can_share_the_cache(project: Path) -> None:
 
 
 def test_an_upgrade_of_aerich_lint_starts_a_new_cache(project: Path) -> None:
-    cache = project / ".aerich_lint_cache"
+    cache = cache_of(project)
     stale = cache / "0.0.1-0123456789abcdef"
     stale.mkdir(parents=True)
     (stale / "x.results.json").write_text("{}")
@@ -195,7 +207,7 @@ def test_a_new_migration_resumes_from_the_state_before_the_previous_one(project:
     files = sorted(folder.glob("*.py"), key=lambda p: int(p.name.split("_")[0]))
     newest = files[-1]
     findings(project, path=str(newest.relative_to(project)))
-    assert len(list((project / ".aerich_lint_cache").glob("*/states/*.json"))) == 1
+    assert len(list(cache_of(project).glob("*/states/*.json"))) == 1
     version = int(newest.name.split("_")[0]) + 1
     added = folder / f"{version}_20300101000000_drop_label.py"
     write_migration(folder, added.name, 'DROP TABLE "label";', 'CREATE TABLE "label" ("id" INT);')
@@ -203,3 +215,38 @@ def test_a_new_migration_resumes_from_the_state_before_the_previous_one(project:
     cold = findings(project, "--no-cache", path=str(added.relative_to(project)))
     assert warm == cold
     assert [f["rule"] for f in warm if f["rule"] == "drop-table"] == ["drop-table"]
+
+
+def test_each_project_has_its_own_folder(project: Path, tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere" / "project"
+    shutil.copytree(project, other)
+    assert findings(project) == findings(other)
+    assert cache_of(project) != cache_of(other)
+    assert list(cache_of(project).glob("*/*.results.json"))
+    assert list(cache_of(other).glob("*/*.results.json"))
+
+
+def test_the_override_and_the_shared_folder(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chosen = tmp_path / "chosen"
+    monkeypatch.setenv("AERICH_LINT_CACHE_DIR", str(chosen))
+    cold = findings(project)
+    assert len(list(chosen.glob("*/*.results.json"))) == 3 and not cache_of(project).exists()
+    monkeypatch.delenv("AERICH_LINT_CACHE_DIR")
+    (project / "pyproject.toml").unlink()  # no project: one folder for every such run
+    folder = str((project / "migrations" / "models").relative_to(project))
+    assert findings(project, path=folder) == [f for f in cold if f["app"] == "models"]
+    shared = Path(os.environ["XDG_CACHE_HOME"]) / "aerich-lint" / "default"
+    assert len(list(shared.glob("*/*.results.json"))) == 1
+
+
+def test_the_unsigned_cache_of_older_versions_is_deleted(project: Path) -> None:
+    """Format 4 kept its version folders right in the user cache folder (without a
+    project): deleted when the key is made."""
+    user = Path(os.environ["XDG_CACHE_HOME"]) / "aerich-lint"
+    old = user / "0.1.0-0123456789abcdef"
+    (old / "files").mkdir(parents=True)
+    (old / "x.results.json").write_text('{"key": "x", "findings": []}')
+    findings(project)
+    assert not old.exists() and (user / "cache.key").is_file()

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from aerich_lint.discover import discover, migration_files
-from conftest import INIT_SQL, ROOT, lint, write_migration
+from conftest import INIT_SQL, lint, run_sandboxed_runner, write_migration
 
 
 def test_aerich_order_is_numeric(tmp_path: Path) -> None:
@@ -19,20 +15,29 @@ def test_aerich_order_is_numeric(tmp_path: Path) -> None:
     (app / "__init__.py").write_text("")
     (app / "README.md").write_text("")
     assert [p.name for p in migration_files(app)] == [
-        "0_20240101_init.py", "1_20240101_x.py", "2_20240102_x.py", "10_20240110_x.py",
+        "0_20240101_init.py",
+        "1_20240101_x.py",
+        "2_20240102_x.py",
+        "10_20240110_x.py",
     ]
 
 
 def test_location_pattern_with_app_placeholder(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.aerich]\ntortoise_orm = "x.Y"\nlocation = "./{app}/migrations"\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.aerich]\ntortoise_orm = "x.Y"\nlocation = "./{app}/migrations"\n'
+    )
     write_migration(tmp_path / "shop" / "migrations", "0_20240101_init.py", INIT_SQL)
     write_migration(tmp_path / "users" / "migrations", "0_20240101_init.py", INIT_SQL)
-    write_migration(tmp_path / "users" / "migrations", "1_20240102_drop.py", 'DROP TABLE "product";', INIT_SQL)
+    write_migration(
+        tmp_path / "users" / "migrations", "1_20240102_drop.py", 'DROP TABLE "product";', INIT_SQL
+    )
     found = discover([str(tmp_path)])
     assert sorted(a.name for a in found.apps) == ["shop", "users"]
     # a single file keeps its app name from the pattern too
     single = discover([str(tmp_path / "users" / "migrations" / "1_20240102_drop.py")])
-    assert [(a.name, sorted(a.reported or [])) for a in single.apps] == [("users", ["1_20240102_drop.py"])]
+    assert [(a.name, sorted(a.reported or [])) for a in single.apps] == [
+        ("users", ["1_20240102_drop.py"])
+    ]
 
 
 def test_project_without_aerich_config_finds_migrations_folders(tmp_path: Path) -> None:
@@ -40,7 +45,9 @@ def test_project_without_aerich_config_finds_migrations_folders(tmp_path: Path) 
     write_migration(tmp_path / ".venv" / "lib" / "migrations" / "models", "0_x.py", INIT_SQL)
     write_migration(tmp_path / "node_modules" / "migrations" / "models", "0_x.py", INIT_SQL)
     found = discover([str(tmp_path)])
-    assert [a.folder.relative_to(tmp_path).as_posix() for a in found.apps] == ["src/migrations/models"]
+    assert [a.folder.relative_to(tmp_path).as_posix() for a in found.apps] == [
+        "src/migrations/models"
+    ]
 
 
 def test_same_app_named_twice_is_linted_once(tmp_path: Path) -> None:
@@ -57,11 +64,6 @@ def test_runner_serves_a_placeholder_tortoise_when_it_is_not_installed(tmp_path:
         "from tortoise import BaseDBAsyncClient\nfrom tortoise.transactions import in_transaction\n"
         "T = 'a'\n\nasync def upgrade(db: BaseDBAsyncClient) -> str:\n    return f'DROP TABLE {T}'\n"
     )
-    request = json.dumps({"path": str(path), "sections": ["upgrade"], "dialect": "postgres"})
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(ROOT)
     # -S: no site-packages, so neither tortoise nor anything else installed is importable
-    proc = subprocess.run([sys.executable, "-S", "-m", "aerich_lint.load._runner"], input=request + "\n",
-                          capture_output=True, text=True, env=env, timeout=60)
-    answer = json.loads(proc.stdout)
-    assert answer["sections"]["upgrade"]["returned"] == ["DROP TABLE a"], proc.stderr
+    answer = run_sandboxed_runner(path, "postgres", ["-S"], tmp_path)
+    assert answer["sections"]["upgrade"]["returned"] == ["DROP TABLE a"]

@@ -4,9 +4,11 @@ Each dialect's base project (two apps, `models` and `clean`, each initialised
 with `aerich init-migrations`) is built once per module by the real aerich CLI
 in a subprocess, with the offline guard of tests/fixtures/generate.py. Every
 test copies it, edits the models and runs the real `aerich-lint drift`
-command, again under that guard: the guard's log proves that neither
-aerich-lint nor its subprocess tried to reach a database (every URL points at
-db.invalid, or at a sqlite file that must never be opened).
+command, again under that guard: the guard's log proves that aerich-lint did
+not try to reach a database (every URL points at db.invalid, or at a sqlite
+file that must never be opened). Its subprocess runs in the sandbox, which the
+guard does not reach: drift's own guard and the sandbox's refuse connections
+there (tests/test_security_drift.py tries).
 """
 
 from __future__ import annotations
@@ -575,10 +577,14 @@ def test_connection_attempt_is_blocked_not_waited_for(make: Any) -> None:
         "while loading settings.TORTOISE_ORM, its models or migrations: drift never connects "
         "to a database; make importing them free of side effects\n"
     )
-    # the test's guard sees drift's subprocess too: the empty logs of the other tests mean
-    # that nothing there tried to connect
-    project.drift(may_connect=True)
-    assert "socket.getaddrinfo ('db.invalid', 5432" in project.guard_log.read_text()
+    # drift's subprocess runs in the sandbox: with a fixed environment (the test's guard,
+    # a sitecustomize on PYTHONPATH, is not loaded there) and its own audit hooks (and,
+    # where the kernel allows, no network at all); the guard watches the parent only
+    settings.write_text(settings.read_text().replace('socket.getaddrinfo("db.invalid", 5432)', ""))
+    proc = project.drift("--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not project.guard_log.exists()
+    assert json.loads(proc.stdout)["sandbox"].endswith("audit hooks")
 
 
 def test_write_into_migrations_is_blocked(make: Any) -> None:

@@ -3,16 +3,12 @@ they run on, history findings after a file that could not be read, CRLF and CR f
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import AERICH, INIT_SQL, ROOT, lint, summary, write_migration
+from conftest import AERICH, INIT_SQL, lint, run_sandboxed_runner, summary, write_migration
 
 HISTORY_RULES = [
     "unknown-object",
@@ -188,23 +184,16 @@ def test_stand_in_client_looks_like_the_dialects_client(tmp_path: Path, placehol
     psycopg here, gets a placeholder module) and without it (the placeholder tortoise)."""
     path = tmp_path / "1_x.py"
     path.write_text(PROBE)
-    requests = "".join(
-        json.dumps({"path": str(path), "sections": ["upgrade"], "dialect": d}) + "\n"
-        for d in ("postgres", "mysql", "sqlite")
-    )
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYTHONPATH"] = str(ROOT)
     flags = ["-S"] if placeholder else []  # -S: no site-packages, so no tortoise
-    proc = subprocess.run(
-        [sys.executable, *flags, "-m", "aerich_lint.load._runner"],
-        input=requests, capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
-    answers = [json.loads(line)["sections"]["upgrade"] for line in proc.stdout.splitlines()]
+    answers = [
+        run_sandboxed_runner(path, dialect, flags, tmp_path)["sections"]["upgrade"]
+        for dialect in ("postgres", "mysql", "sqlite")
+    ]
     assert [a.get("returned") for a in answers] == [
         ["postgres postgres AsyncpgDBClient PsycopgClient"],
         ["mysql mysql MySQLClient"],
         ["sqlite sqlite SqliteClient"],
-    ], proc.stderr
+    ]
 
 
 def test_statically_read_files_are_not_executed(app_dir: Path) -> None:

@@ -2,21 +2,21 @@
 
 For every app of the project's Tortoise config, aerich's own offline diff
 (what ``aerich migrate --offline`` runs) compares the current models with the
-MODELS_STATE of the app's newest migration. It runs in a subprocess
-(``_runner``) on a temporary copy of each migrations folder, with a guard
-that refuses any database connection: the configured URL may well be
-production. This module prepares the request, enforces the timeout, and turns
-the answer into results; ``changes`` puts the differences into words and
-``report`` prints them. Nothing here imports tortoise, aerich or asyncio.
+MODELS_STATE of the app's newest migration. It runs in a sandboxed child
+(``aerich_lint.sandbox``, entry point ``_runner``) on a copy of each migrations
+folder in the sandbox's private folder, with a guard that refuses any database
+connection: the configured URL may well be production, and the settings, models
+and migrations may come from a stranger's pull request (no environment
+variables but Python's reach them, nor the network). This module prepares the
+request, enforces the timeout, and turns the answer into results; ``changes``
+puts the differences into words and ``report`` prints them. Nothing here
+imports tortoise, aerich or asyncio.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import tempfile
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,11 @@ from aerich_lint.drift.changes import Change, Rename, describe_changes
 from aerich_lint.errors import UsageError
 
 DEFAULT_TIMEOUT = 60.0
+RUNNER = "aerich_lint.drift._runner"
+# What the child gets besides the sandbox's own few variables. aerich iterates over
+# sets of field names: a fixed hash seed fixes the SQL's order.
+_CHILD_ENV = {"PYTHONHASHSEED": "0", "NO_COLOR": "1", "AERICH_NO_TORTOISE_V1_WARNING": "1"}
+_ENV_KEY = re.compile(r"KeyError: '([A-Za-z_][A-Za-z0-9_]*)'")
 
 
 @dataclass
@@ -34,6 +39,9 @@ class DriftOptions:
     config: Path | None = None  # a pyproject.toml, instead of the nearest one
     apps: list[str] = field(default_factory=list)  # empty: every app of the Tortoise config
     timeout: float = DEFAULT_TIMEOUT
+    # environment variables the settings need (a database URL, say), passed on by
+    # name; nothing else of the environment reaches the settings and models
+    pass_env: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -61,6 +69,7 @@ class DriftResult:
     apps: list[AppDrift] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # one line each; exit code 2
     versions: dict[str, str] = field(default_factory=dict)  # tortoise and aerich
+    sandbox: str = ""  # what confined the child, as it said
 
     @property
     def drifted(self) -> list[AppDrift]:
@@ -95,20 +104,26 @@ def run(options: DriftOptions) -> DriftResult:
     """Diff every app in a guarded subprocess; UsageError when nothing could be compared."""
     project = resolve_project(options)
     assert project.aerich is not None and project.aerich.tortoise_orm
+    if not project.lint.execute:
+        raise UsageError(
+            f"{project.pyproject}: exec = false in [tool.aerich-lint]: drift has to import the "
+            "settings and models, which that setting forbids"
+        )
     root = project.root.resolve()
     result = DriftResult(project=root, tortoise_orm=project.aerich.tortoise_orm)
-    with tempfile.TemporaryDirectory(prefix="aerich-lint-drift-") as tmp:
-        workdir = Path(tmp)
-        request = {
-            "root": str(root),
-            "paths": project.import_paths(),
-            "tortoise_orm": project.aerich.tortoise_orm,
-            "location": project.aerich.location,
-            "apps": options.apps,
-            "workdir": str(workdir),
-            "result": str(workdir / "result.json"),
-        }
-        answer = _call_runner(request, root, options.timeout, project.aerich.tortoise_orm)
+    # the caller's PYTHONPATH still counts (it reached the child before the sandbox)
+    paths = list(project.import_paths())
+    for extra in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        if extra and str(Path(extra).resolve()) not in paths:
+            paths.append(str(Path(extra).resolve()))
+    request = {
+        "root": str(root),
+        "paths": paths,
+        "tortoise_orm": project.aerich.tortoise_orm,
+        "location": project.aerich.location,
+        "apps": options.apps,
+    }
+    answer, result.sandbox = _call_runner(request, root, options, project.aerich.tortoise_orm)
     for attempt in answer.get("blocked", []):
         if attempt.startswith(("socket.", "sqlite3.")):
             result.errors.append(
@@ -124,60 +139,53 @@ def run(options: DriftOptions) -> DriftResult:
     if answer.get("error"):
         if result.errors:
             raise UsageError(result.errors[0])
-        raise UsageError(str(answer["error"]))
+        raise UsageError(_with_env_hint(str(answer["error"]), options))
     result.versions = {k: str(answer[k]) for k in ("tortoise", "aerich") if k in answer}
     for raw in answer.get("apps", []):
         app = _app_result(raw, root)
         result.apps.append(app)
         if app.error:
-            result.errors.append(app.error)
+            result.errors.append(_with_env_hint(app.error, options))
     return result
 
 
-def _call_runner(
-    request: dict[str, Any], root: Path, timeout: float, target: str
-) -> dict[str, Any]:
-    # aerich_lint must be importable there even when run from a source checkout; last,
-    # so that it shadows nothing of the user's
-    package_parent = str(Path(__file__).resolve().parents[2])
-    env = dict(
-        os.environ,
-        PYTHONDONTWRITEBYTECODE="1",
-        # aerich iterates over sets of field names: a fixed seed fixes the SQL's order.
-        PYTHONHASHSEED="0",
-        PYTHONIOENCODING="utf-8",
-        NO_COLOR="1",
-        AERICH_NO_TORTOISE_V1_WARNING="1",
-        PYTHONPATH=os.pathsep.join(
-            p for p in (os.environ.get("PYTHONPATH", ""), package_parent) if p
-        ),
-    )
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "aerich_lint.drift._runner"],
-            input=json.dumps(request),
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
+def _with_env_hint(error: str, options: DriftOptions) -> str:
+    """A KeyError on a variable set here but not passed on: say why it is missing."""
+    match = _ENV_KEY.search(error)
+    if match and match.group(1) in os.environ and match.group(1) not in options.pass_env:
+        return (
+            f"{error} (drift imports the settings without the environment's variables; "
+            f"{match.group(1)} is set here but not passed on)"
         )
-    except subprocess.TimeoutExpired:
-        raise UsageError(
-            f"importing {target} and diffing its models took more than {timeout:g} s "
-            "(does importing them wait on something? see --timeout)"
-        ) from None
-    except OSError as exc:
-        raise UsageError(f"cannot start {sys.executable}: {exc.strerror or exc}") from None
-    try:
-        data: dict[str, Any] = json.loads(Path(request["result"]).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        lines = [line for line in proc.stderr.splitlines() if line.strip()]
-        last = f": {lines[-1].strip()}" if lines else ""
-        raise UsageError(
-            f"the drift subprocess stopped with exit code {proc.returncode}{last}"
-        ) from None
-    return data
+    return error
+
+
+def _call_runner(
+    request: dict[str, Any], root: Path, options: DriftOptions, target: str
+) -> tuple[dict[str, Any], str]:
+    """The runner's answer, from a sandboxed child; UsageError when there is none."""
+    from aerich_lint.sandbox import Sandbox
+
+    env = dict(_CHILD_ENV)
+    for name in ("AERICH_MYSQL_VERSION", *options.pass_env):
+        if name in os.environ and not name.startswith("PYTHON") and name not in ("HOME", "TMPDIR"):
+            env[name] = os.environ[name]
+    timeout = options.timeout
+    read_roots = [str(root), *request["paths"]]
+    with Sandbox(
+        RUNNER, cwd=root, read_roots=read_roots, cpu_seconds=timeout, extra_env=env
+    ) as box:
+        box.send(request)  # when it fails, receive says why
+        answer = box.receive(timeout)
+    if answer.data is None:
+        error = answer.error or "no answer"
+        if error.startswith("timed out"):
+            raise UsageError(
+                f"importing {target} and diffing its models took more than {timeout:g} s "
+                "(does importing them wait on something? see --timeout)"
+            )
+        raise UsageError(f"the drift subprocess stopped: it {error}")
+    return answer.data, answer.sandbox
 
 
 def _display(folder: str, root: Path) -> str:

@@ -1,23 +1,32 @@
 """Subprocess entry point: run aerich's offline diff on a copy of the migrations.
 
-Run as ``python -m aerich_lint.drift._runner`` with the project root as working
-directory; reads one JSON request on stdin and writes one JSON answer to the
-file the request names (stdout is left to user code and aerich's chatter).
-This is the only place that imports tortoise, aerich and the user's settings
-and models, so the ``aerich-lint`` process stays lean and a hang or a crash in
-user code costs only this process (the parent enforces the timeout).
+Run by the sandbox (``aerich_lint.sandbox``) as ``python -m aerich_lint.drift._runner``
+with the project root as working directory; reads one JSON request line on stdin
+and writes one JSON answer line on the sandbox's answer pipe (stdout is user
+code's and aerich's chatter). This is the only place that imports tortoise,
+aerich and the user's settings and models, so the ``aerich-lint`` process stays
+lean and a hang or a crash in user code costs only this process (the parent
+enforces the timeout).
 
-What makes it safe to point at a production configuration:
+What makes it safe to point at a production configuration, and at files from
+strangers:
 
-* an audit hook, installed before anything else is imported, refuses every
-  network connection or name lookup and every ``sqlite3.connect``, and any
-  write inside the user's migrations folders; each attempt is recorded and
-  reported, so a connection attempt is an error instead of a hang;
-* aerich only ever sees the copy of each migrations folder (the request's
-  ``workdir``), in offline mode (MODELS_STATE of the newest file, no
-  ``aerich`` table), and writes the migration it would generate there;
-* bytecode is never written; stdin is at its end, so a prompt nobody expected
-  fails instead of waiting.
+* drift's audit hook, installed first, refuses every network connection or name
+  lookup and every ``sqlite3.connect``, and any write inside the user's
+  migrations folders; each attempt is recorded and reported, so a connection
+  attempt is an error instead of a hang;
+* then the sandbox (``inside.enter``): no environment variables but Python's,
+  no network (namespaces where the kernel allows), no subprocesses, no writes
+  outside its private folder, no reads of the project's hidden folders, limits
+  on memory and CPU time;
+* aerich's MODELS_STATE decoder is replaced before aerich reads anything
+  (``_decoder``): bounded, and its pickled index entries may name tortoise's
+  index classes only; drift refuses to run when the replacement does not hold;
+* aerich only ever sees a copy of each migrations folder, in the sandbox's private
+  folder, in offline mode (MODELS_STATE of the newest file, no ``aerich`` table),
+  and writes the migration it would generate there;
+* bytecode is never written; stdin is at its end once the request is read, so a
+  prompt nobody expected fails instead of waiting.
 
 aerich's rename prompt ("Rename name to title?") is answered no and recorded:
 the SQL is then aerich's ADD + DROP, and the parent reports a possible rename.
@@ -34,8 +43,12 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
+
+from aerich_lint.drift._decoder import PatchError, UnsafeState, allowed_unpickle, patch_aerich
+from aerich_lint.load.models_state import ModelsStateError
 
 _BLOCKED_NETWORK = frozenset(
     {
@@ -61,15 +74,26 @@ class Blocked(PermissionError):
 
 
 class Guard:
-    """The audit hook: no network, no sqlite file, no writes to protected folders."""
+    """The audit hook: no network, no sqlite file, no writes to protected folders,
+    no unpickling of anything but tortoise's index classes."""
 
     def __init__(self) -> None:
         self.attempts: list[str] = []
         self.protected: list[str] = []  # resolved folders nothing may write into
+        self.unpickle_checked = False  # set once aerich's decoder is patched
 
     def __call__(self, event: str, args: tuple[Any, ...]) -> None:
         if event in _BLOCKED_NETWORK:
             self._refuse(f"{event}{_short_args(args)}")
+        elif event == "pickle.find_class" and self.unpickle_checked and len(args) == 2:
+            # whoever unpickles here (aerich by a way not patched, a migration
+            # file), only tortoise's index classes resolve
+            module, name = str(args[0]), str(args[1])
+            if not allowed_unpickle(module, name):
+                raise UnsafeState(
+                    f"refused to unpickle {module}.{name}: drift unpickles only "
+                    "tortoise's index classes, never anything else"
+                )
         elif event == "open" and self.protected and len(args) >= 3:
             path, mode, flags = args[0], args[1], args[2]
             writing = (
@@ -204,6 +228,16 @@ class Prompts:
         raise Failure(f"aerich asked a question drift cannot answer: {' '.join(text.split())}")
 
 
+def _copy_migrations(source: Path, copied: Path) -> None:
+    """The app's migration modules, and nothing else: aerich reads only those (and
+    the sandbox lets nothing else in the project be read anyway)."""
+    copied.mkdir(parents=True)
+    for entry in sorted(source.iterdir()):
+        if entry.name.startswith(".") or entry.suffix != ".py" or not entry.is_file():
+            continue
+        shutil.copyfile(entry, copied / entry.name)
+
+
 async def _diff_app(
     config: dict[str, Any],
     app: str,
@@ -219,7 +253,11 @@ async def _diff_app(
     answer: dict[str, Any] = {"name": app, "folder": str(source)}
     _reset(Migrate)
     copied = workdir / "migrations" / app
-    shutil.copytree(source, copied, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    try:
+        _copy_migrations(source, copied)
+    except OSError as exc:
+        answer["error"] = f"app {app}: cannot copy {shown}: {_one_line(exc)}"
+        return answer
     Migrate.app = app
     Migrate.migrate_location = copied
     last = Migrate.get_last_version_module()
@@ -244,6 +282,9 @@ async def _diff_app(
         return answer
     try:
         await Migrate.init(config, app, str(workdir / "migrations"), offline=True)
+    except ModelsStateError as exc:
+        answer["error"] = f"app {app}: {last.name}.py: {exc}"
+        return answer
     except Exception as exc:
         answer["error"] = f"app {app}: aerich cannot read {last.name}.py: {_one_line(exc)}"
         return answer
@@ -265,6 +306,9 @@ async def _diff_app(
         written = None
     except Failure:
         raise
+    except ModelsStateError as exc:
+        answer["error"] = f"app {app}: {last.name}.py: {exc}"
+        return answer
     except Exception as exc:
         answer["error"] = f"app {app}: aerich's diff failed: {_one_line(exc)}"
         return answer
@@ -281,9 +325,8 @@ async def _diff_app(
     return answer
 
 
-async def _run(request: dict[str, Any], guard: Guard) -> dict[str, Any]:
+async def _run(request: dict[str, Any], guard: Guard, workdir: Path) -> dict[str, Any]:
     root = Path(request["root"])
-    workdir = Path(request["workdir"])
     for path in reversed(request["paths"]):
         if path not in sys.path:
             sys.path.insert(0, path)
@@ -302,6 +345,11 @@ async def _run(request: dict[str, Any], guard: Guard) -> dict[str, Any]:
         raise Failure(
             f"drift needs aerich 0.9 or newer (offline migrate); found {aerich.__version__}"
         )
+    try:
+        patch_aerich()  # before any MODELS_STATE is read, and before user code runs
+    except PatchError as exc:
+        raise Failure(str(exc)) from None
+    guard.unpickle_checked = True
     result: dict[str, Any] = {
         "tortoise": getattr(tortoise, "__version__", "?"),
         "aerich": aerich.__version__,
@@ -354,17 +402,21 @@ async def _run(request: dict[str, Any], guard: Guard) -> dict[str, Any]:
     return result
 
 
-def main() -> int:
-    guard = Guard()
-    sys.addaudithook(guard)
-    sys.dont_write_bytecode = True
+def _handle(request: dict[str, Any], guard: Guard) -> dict[str, Any]:
+    """One request (in the sandbox, maybe in a child forked for it): the answer."""
+    # stdin is /dev/null from here on, so a prompt nobody expected fails at once
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115
     # Renames are answered no, so the MySQL version (RENAME COLUMN or CHANGE) never
     # matters; setting it spares the warning aerich prints without it.
     os.environ.setdefault("AERICH_MYSQL_VERSION", "8.0")
-    request = json.loads(sys.stdin.read())
-    out = Path(request["result"])
+    result: dict[str, Any]
     try:
-        result = asyncio.run(_run(request, guard))
+        # the work copy lives in the sandbox's private folder, the only writable one
+        workdir = Path(tempfile.mkdtemp(prefix="drift-", dir=os.environ.get("TMPDIR")))
+        result = asyncio.run(_run(request, guard, workdir))
     except Failure as exc:
         result = {"error": str(exc)}
     except Blocked:
@@ -372,7 +424,18 @@ def main() -> int:
     except Exception as exc:
         result = {"error": f"drift failed: {_one_line(exc)}"}
     result["blocked"] = guard.attempts
-    out.write_text(json.dumps(result), encoding="utf-8")
+    return result
+
+
+def main() -> int:
+    # drift's guard first: it sees each connection attempt before the sandbox's
+    # refusal would hide it, and records it for the report
+    guard = Guard()
+    sys.addaudithook(guard)
+    sys.dont_write_bytecode = True
+    from aerich_lint.sandbox.inside import enter, serve
+
+    serve(enter(), lambda request: _handle(request, guard))
     return 0
 
 

@@ -85,6 +85,7 @@ def render_json(result: DriftResult) -> str:
         "project": str(result.project),
         "tortoise_orm": result.tortoise_orm,
         "versions": result.versions,
+        "sandbox": result.sandbox,  # what confined the settings, models and migrations
         "drifted": bool(result.drifted),
         "apps": [_app_json(app) for app in result.apps],
         "errors": result.errors,

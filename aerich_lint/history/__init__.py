@@ -39,7 +39,7 @@ class Step:
 def _understood(migration: Migration, sections: tuple[str, ...] = (UPGRADE, DOWNGRADE)) -> bool:
     """Was all of the SQL of these sections read and understood? Not when the file
     did not load, a section failed to execute or a statement was not understood."""
-    if migration.load_error:
+    if migration.load_error or any(s in migration.not_executed for s in sections):
         return False
     for name in sections:
         section = migration.sections.get(name)

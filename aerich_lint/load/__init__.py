@@ -75,18 +75,22 @@ def load_file(path: Path, app: str) -> tuple[Migration, PythonInfo | None]:
 Pending = tuple[AppSource, Migration, PythonInfo]
 
 
-def execute_pending(pending: list[Pending], timeout: float, dialects: dict[str, str]) -> None:
-    if pending:
-        _execute_pending(pending, timeout, dialects)
+def execute_pending(
+    pending: list[Pending], timeout: float, dialects: dict[str, str]
+) -> dict[int, str]:
+    """Run the files whose SQL is built at run time, in the sandbox; what confined
+    each one (by ``id`` of its migration)."""
+    return _execute_pending(pending, timeout, dialects) if pending else {}
 
 
 def _execute_pending(
     pending: list[tuple[AppSource, Migration, PythonInfo]],
     timeout: float,
     dialects: dict[str, str],
-) -> None:
+) -> dict[int, str]:
     from aerich_lint.load.execute import ExecRequest, execute
 
+    sandboxes: dict[int, str] = {}
     by_root: dict[Path, list[tuple[AppSource, Migration, PythonInfo]]] = {}
     for item in pending:
         by_root.setdefault(item[0].project.root, []).append(item)
@@ -103,13 +107,21 @@ def _execute_pending(
         ]
         results = execute(requests, timeout, root, sys_path)
         for (_, migration, info), request in zip(items, requests, strict=True):
-            _apply(migration, info, results[request.path])
+            result = results[request.path]
+            sandboxes[id(migration)] = result.sandbox
+            _apply(migration, info, result)
+    return sandboxes
 
 
 def _apply(migration: Migration, info: PythonInfo, result: object) -> None:
     from aerich_lint.load.execute import ExecResult
 
     assert isinstance(result, ExecResult)
+    if result.refused:
+        # Not the file's fault: what the sandbox does not allow stopped it.
+        migration.not_executed = sorted(info.needs_exec)
+        migration.not_executed_reason = result.refused
+        return
     if result.error:
         migration.load_error = result.error
         return

@@ -1,13 +1,14 @@
 """Subprocess entry point: import migrations and record the SQL they produce.
 
-Run as ``python -m aerich_lint.load._runner``. Reads one JSON request per line
-on stdin ({"path", "sections", "dialect"}) and answers with one JSON line per
-request. ``upgrade``/``downgrade`` get a stand-in for tortoise's client that
+Run as ``python -m aerich_lint.load._runner``, by the sandbox. Reads one JSON request
+on stdin ({"path", "sections", "dialect", "sys_path"}) and answers with one JSON line
+on its answer pipe. ``upgrade``/``downgrade`` get a stand-in for tortoise's client that
 connects nowhere, answers every query with an empty result and records the SQL;
 it is an instance of tortoise's client classes for the app's dialect, so that
 migrations that branch on the database take the branch the app's database takes.
-The parent enforces the timeout and restarts this process when a file hangs or
-kills it, so nothing here needs to be defensive about that.
+Each file runs in a fresh sandboxed process (``aerich_lint.sandbox``): the parent
+enforces the deadline and kills the process when a file hangs or kills it, so
+nothing here needs to be defensive about that.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import inspect
-import json
 import os
 import sys
 import traceback
@@ -381,9 +381,16 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
     module = importlib.util.module_from_spec(spec)
     dialect = request.get("dialect") or ""
     try:
-        client_class(dialect)  # before the import: it may provide backend modules
+        # Before the import: it provides the modules of backends whose driver is
+        # missing here, for every dialect (a file may import them all to compare).
+        for known in _CLIENTS:
+            client_class(known)
+        client_class(dialect)
         spec.loader.exec_module(module)
     except BaseException as exc:
+        refused = _refusal(exc)
+        if refused:
+            result["refused"] = refused
         result["error"] = f"importing the migration raised {_describe(exc)}"
         return result
     run = getattr(module, "RUN_IN_TRANSACTION", True)
@@ -403,6 +410,9 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
             if inspect.isawaitable(value):
                 value = asyncio.run(_await(value))
         except BaseException as exc:
+            refused = _refusal(exc)
+            if refused:
+                result["refused"] = refused
             out["error"] = f"{name}() raised {_describe(exc)}"
             continue
         finally:
@@ -435,6 +445,21 @@ class _ReturnLine:
             self.line = frame.f_lineno
 
 
+def _refusal(exc: BaseException) -> str:
+    """The sandbox's refusal behind an exception, if that is what stopped the file:
+    then the file is not at fault, the sandbox is (reported as not-executed)."""
+    from aerich_lint.sandbox.inside import SandboxRefusal
+
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            break
+        if isinstance(seen, SandboxRefusal):
+            return str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return ""
+
+
 async def _await(value: Any) -> Any:
     return await value
 
@@ -445,21 +470,25 @@ def _describe(exc: BaseException) -> str:
     return describe(exc) + where
 
 
-def main() -> None:
-    sys.dont_write_bytecode = True  # never write __pycache__ into the migrations folder
-    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # whatever migrations print goes to stderr, not into our answers
-    sys.stdout = sys.stderr
-    for extra in reversed(json.loads(os.environ.get("AERICH_LINT_SYS_PATH", "[]"))):
+def _answer(request: dict[str, Any]) -> dict[str, Any]:
+    for extra in reversed(request.get("sys_path", [])):
         if extra not in sys.path:
             sys.path.insert(0, extra)
+    try:
+        return _run(request)
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt raised by the file
+        return {"path": request.get("path"), "error": f"executing raised {describe(exc)}"}
+
+
+def main() -> None:
+    from aerich_lint.sandbox.inside import enter, serve
+
+    confined = enter()
     _install_stub_if_needed()
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        answer = _run(json.loads(line))
-        out.write(json.dumps(answer) + "\n")
-        out.flush()
+    # Paid once per process, before any project code: each file's child starts here.
+    for known in _CLIENTS:
+        client_class(known)
+    serve(confined, _answer)
 
 
 if __name__ == "__main__":

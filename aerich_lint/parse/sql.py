@@ -163,7 +163,13 @@ def _statement(
             if stmt.command is None:
                 stmt.error = _parse_message(exc)
         return stmt
-    except (RecursionError, ValueError, TypeError, AttributeError) as exc:
+    except RecursionError:
+        # Nested deeper than sqlglot's recursion allows (PostgreSQL takes
+        # thousands of parentheses): not invalid SQL, only SQL no rule can read,
+        # so unrecognized-sql (a warning), never sql-syntax.
+        stmt.command = known_command(group, dialect) or ""
+        return stmt
+    except (ValueError, TypeError, AttributeError) as exc:
         stmt.error = f"the SQL parser failed: {type(exc).__name__}"
         return stmt
     if expression is None:

@@ -1,7 +1,9 @@
 """Stage 6: reporters. Each turns the same ``Result`` into one output format.
 
 A reporter is a class with ``render(result, color) -> str``; add a module and
-an entry in ``FORMATS`` to add a format.
+an entry in ``FORMATS`` to add a format. Names, SQL, paths and messages come from
+the migrations, that is from whoever wrote the pull request: a reporter sends
+them through ``escape`` (and lists a flood of findings through ``cap``).
 """
 
 from __future__ import annotations

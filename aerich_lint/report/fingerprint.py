@@ -47,7 +47,9 @@ def fingerprint(finding: Finding) -> str:
     ]
     if not finding.statement.strip():
         parts.append(_DIGITS.sub("#", " ".join(finding.message.split())))
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate (an undecodable file name byte, "\\ud800" in
+    # a Python string) hashes like any other character
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def fingerprints(findings: Iterable[Finding]) -> list[str]:

@@ -15,6 +15,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from aerich_lint.model import Severity
+from aerich_lint.report.escape import json_safe
 from aerich_lint.report.fingerprint import fingerprints
 from aerich_lint.report.location import ci_path
 
@@ -41,4 +42,4 @@ class GitlabReporter:
             }
             for f, fp in zip(result.findings, fingerprints(result.findings), strict=True)
         ]
-        return json.dumps(issues, indent=2) + "\n"
+        return json_safe(json.dumps(issues, indent=2)) + "\n"

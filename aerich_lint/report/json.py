@@ -1,4 +1,9 @@
-"""Machine output: one JSON document, stable field names (``version`` 1)."""
+"""Machine output: one JSON document, stable field names (``version`` 1).
+
+Every finding, with the exact text of the migrations (JSON escapes control
+characters; ``##[`` is written ``##\\u005b`` so that the document is inert when
+printed in a GitHub Actions log).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aerich_lint import __version__
 from aerich_lint.model import Severity
+from aerich_lint.report.escape import json_safe
 
 if TYPE_CHECKING:
     from aerich_lint.lint import Result
@@ -45,6 +51,9 @@ class JsonReporter:
                     "folder": a.folder.as_posix(),
                     "dialect": a.dialect.value if a.dialect else None,
                     "dialect_reason": a.dialect_reason,
+                    "executed": a.executed,
+                    "not_executed": a.not_executed,
+                    "sandbox": a.sandbox,
                 }
                 for a in result.apps
             ],
@@ -58,4 +67,4 @@ class JsonReporter:
             "summary": summary,
             **result.extra,
         }
-        return json.dumps(doc, indent=2) + "\n"
+        return json_safe(json.dumps(doc, indent=2)) + "\n"

@@ -8,7 +8,10 @@ case's ``<system-out>``. A file with no failing finding passes. ``tests``
 counts test cases and ``failures`` failing test cases. Errors of the run itself
 (exit code 2) are ``<error>``s of an extra ``aerich-lint`` suite. The document
 is ASCII: other characters are character references, and characters XML cannot
-hold (control characters in SQL) are written as ``\\xNN``.
+hold (control characters in SQL) are written as ``\\xNN``. In element text, each
+field from the migrations is one line, as in the text output (``escape.visible``:
+a newline shows as ``\\n``); attributes keep it exact (``&#10;``). So the document
+is valid XML whatever the SQL holds, and inert when printed in a job log.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aerich_lint.report.escape import visible, xml_safe
+
 if TYPE_CHECKING:
     from aerich_lint.lint import Result
     from aerich_lint.model import Finding
@@ -28,16 +33,18 @@ _ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def clean(text: str) -> str:
+    """The net under ``visible``: nothing XML 1.0 cannot hold reaches the document."""
     return _ILLEGAL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _line(f: Finding) -> str:
-    return f"{f.path.as_posix()}:{f.line}:{f.column}: {f.severity.label} {f.rule} {f.message}"
+    where = f"{visible(f.path.as_posix(), None)}:{f.line}:{f.column}:"
+    return f"{where} {f.severity.label} {f.rule} {visible(f.message, None)}"
 
 
 def _details(f: Finding) -> str:
-    sql = " ".join(f.statement.split())
-    return f"{_line(f)}\n  fix: {f.fix}" + (f"\n  statement: {sql}" if sql else "")
+    sql = visible(" ".join(f.statement.split()), None)
+    return f"{_line(f)}\n  fix: {visible(f.fix, None)}" + (f"\n  statement: {sql}" if sql else "")
 
 
 def _display(path: Path) -> Path:
@@ -48,6 +55,7 @@ def _display(path: Path) -> Path:
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    # Attributes keep the exact text: XML writes a newline in them as &#10;.
     element = ET.SubElement(parent, tag, {k: clean(v) for k, v in attrs.items()})
     if text is not None:
         element.text = clean(text)
@@ -92,7 +100,7 @@ class JunitReporter:
             suite = _sub(root, "testsuite", name="aerich-lint")
             case = _sub(suite, "testcase", classname="aerich-lint", name="run")
             for error in result.errors:
-                _sub(case, "error", error, message=error, type="error")
+                _sub(case, "error", visible(error, None), message=error, type="error")
             for key, value in (("tests", 1), ("failures", 0), ("errors", 1), ("skipped", 0)):
                 suite.set(key, str(value))
             total_tests += 1
@@ -101,4 +109,4 @@ class JunitReporter:
         root.set("errors", str(1 if result.errors else 0))
         ET.indent(root)
         data: bytes = ET.tostring(root, encoding="us-ascii", xml_declaration=True)
-        return data.decode("ascii") + "\n"
+        return xml_safe(data.decode("ascii")) + "\n"

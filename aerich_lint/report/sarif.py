@@ -17,6 +17,7 @@ from urllib.parse import quote
 from aerich_lint import __version__
 from aerich_lint.docs import explain
 from aerich_lint.model import Severity
+from aerich_lint.report.escape import json_safe
 from aerich_lint.report.fingerprint import SARIF_KEY, fingerprints
 from aerich_lint.report.location import repo_relative, repo_root
 from aerich_lint.rules import RULES
@@ -56,7 +57,8 @@ def _rule(rule: Rule) -> dict[str, Any]:
 def _location(finding: Finding) -> dict[str, Any]:
     rel = repo_relative(finding.path)
     if rel is not None:
-        artifact = {"uri": quote(rel), "uriBaseId": SRCROOT}
+        # surrogateescape: the bytes of a file name that is not UTF-8, percent-encoded
+        artifact = {"uri": quote(rel, errors="surrogateescape"), "uriBaseId": SRCROOT}
     else:  # outside the repository: an absolute file URI
         artifact = {"uri": Path(os.path.abspath(finding.path)).as_uri()}
     return {
@@ -117,4 +119,4 @@ class SarifReporter:
             "results": results,
         }
         log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-        return json.dumps(log, indent=2) + "\n"
+        return json_safe(json.dumps(log, indent=2)) + "\n"

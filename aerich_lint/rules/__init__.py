@@ -21,6 +21,7 @@ from aerich_lint.rules.downgrade_broken import DowngradeBrokenRule
 from aerich_lint.rules.downgrade_failed import DowngradeFailedRule
 from aerich_lint.rules.downgrade_mismatch import DowngradeMismatchRule
 from aerich_lint.rules.drop_column import DropColumnRule
+from aerich_lint.rules.drop_database import DropDatabaseRule
 from aerich_lint.rules.drop_table import DropTableRule
 from aerich_lint.rules.duplicate_version import DuplicateVersionRule
 from aerich_lint.rules.edited_migration import EditedMigrationRule
@@ -33,6 +34,7 @@ from aerich_lint.rules.models_state_mismatch import ModelsStateMismatchRule
 from aerich_lint.rules.mysql_unsupported_syntax import MysqlUnsupportedSyntaxRule
 from aerich_lint.rules.non_concurrent_index import NonConcurrentIndexRule
 from aerich_lint.rules.non_transactional import NonTransactionalRule
+from aerich_lint.rules.not_executed import NotExecutedRule
 from aerich_lint.rules.old_format import OldFormatRule
 from aerich_lint.rules.probable_rename import ProbableRenameRule
 from aerich_lint.rules.python_hazard import PythonHazardRule
@@ -57,10 +59,12 @@ RULES: tuple[Rule, ...] = (
     InvalidMigrationRule(),
     UnknownSuppressionRule(),
     UnusedSuppressionRule(),
+    NotExecutedRule(),
     DropTableRule(),
     DropColumnRule(),
     TruncateRule(),
     DeleteWithoutWhereRule(),
+    DropDatabaseRule(),
     MissingDowngradeRule(),
     NonTransactionalRule(),
     RenameColumnRule(),

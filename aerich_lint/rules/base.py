@@ -115,8 +115,12 @@ class Context:
         "table", "column" (name "table.col") or "index". In a downgrade, what the
         upgrade created counts too: dropping it there is the normal inverse."""
         key = (kind, name)
-        if section == DOWNGRADE and key in self._first_created(UPGRADE):
-            return True
+        if section == DOWNGRADE:
+            if key in self._first_created(UPGRADE):
+                return True
+            upgrade = self.migration.section(UPGRADE)
+            if UPGRADE in self.migration.not_executed or upgrade.error is not None:
+                return True  # what the upgrade created is unknown: assume the usual inverse
         first = self._first_created(section).get(key)
         return first is not None and first < stmt.index
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from aerich_lint.load.models_state import ModelsStateError, tables_of
 from aerich_lint.model import SECTIONS, Severity
 from aerich_lint.rules.base import Context, Rule, Violation
 
@@ -34,3 +35,10 @@ class InvalidMigrationRule(Rule):
             section = migration.section(name)
             if section.error:
                 yield Violation(section.error, section=name, line=section.line)
+        if migration.models_state_raw is not None:
+            # aerich decodes it on every upgrade: a state it cannot read (or one too
+            # big to read safely) fails there. tables_of is memoised and cached.
+            try:
+                tables_of(migration)
+            except ModelsStateError as exc:
+                yield Violation(str(exc), line=migration.models_state_line)

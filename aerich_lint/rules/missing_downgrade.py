@@ -52,7 +52,7 @@ class MissingDowngradeRule(Rule):
         if not upgrade:
             return
         section = ctx.migration.section(DOWNGRADE)
-        if section.error or ctx.statements(DOWNGRADE):
+        if section.error or ctx.statements(DOWNGRADE) or DOWNGRADE in ctx.migration.not_executed:
             return
         returned = "".join(c.sql for c in section.chunks if c.via == "return").strip()
         if not section.defined:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aerich_lint.model import Dialect
+from aerich_lint.verify.database import OWNER_TABLE
 
 
 @dataclass(frozen=True)
@@ -342,6 +343,8 @@ async def _mysql(client: Any) -> Schema:
     table: Table | None
     for row in await client.execute_query_dict(_MY_TABLES):
         name, kind = _s(row["tbl"]), _s(row["kind"]).upper()
+        if name == OWNER_TABLE:
+            continue  # verify's marker (database.Owner), not the migrations'
         if kind in ("BASE TABLE", "SYSTEM VERSIONED"):
             tables[name] = Table(name)
         elif kind == "SEQUENCE":  # MariaDB

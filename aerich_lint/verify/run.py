@@ -13,15 +13,19 @@ starts from the state it was written for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
-from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
+from aerich_lint.config import DEFAULT_EXEC_TIMEOUT
 from aerich_lint.dialect import DialectResolver
 from aerich_lint.discover import AppSource, discover
 from aerich_lint.errors import UsageError
@@ -40,8 +44,9 @@ from aerich_lint.model import DOWNGRADE, UPGRADE, App, Dialect, Finding, Migrati
 from aerich_lint.parse import parse_migration
 from aerich_lint.rules import BY_NAME
 from aerich_lint.rules.base import Violation
-from aerich_lint.verify.database import Scratch, Server
+from aerich_lint.verify.database import Scratch, Server, drop_leftovers
 from aerich_lint.verify.execute import Executor, Failure, Outcome, StatementHook
+from aerich_lint.verify.guard import Guard
 from aerich_lint.verify.introspect import Schema, compare, snapshot
 from aerich_lint.verify.locks import LockEntry, LockObserver
 from aerich_lint.verify.rows import clear_rows, fill_empty_tables
@@ -65,6 +70,7 @@ class VerifyOptions:
     config: Path | None = None
     timeout: float = DEFAULT_TIMEOUT  # seconds for one section of one migration
     fail_on: Severity | None = None
+    execute: bool = True  # False (--no-exec): only aerich's template files are applied
     progress: Callable[[str], None] | None = None  # one line per migration
 
 
@@ -124,7 +130,7 @@ def run_verify(options: VerifyOptions) -> VerifyResult:
         )
     locks = options.locks and server.engine is Dialect.POSTGRES
     timeout = first.lint.exec_timeout if first else DEFAULT_EXEC_TIMEOUT
-    resolver = DialectResolver(None, timeout)
+    resolver = DialectResolver(None, timeout, execute=options.execute)
     apps: list[_App] = []
     for source in found.apps:
         job = _load(source, policies[id(source.project)], server.engine, resolver, result)
@@ -134,22 +140,40 @@ def run_verify(options: VerifyOptions) -> VerifyResult:
             result.files += sum(1 for m in job.migrations if m.report)
     if not apps:
         return result
-    for project in projects.values():
-        _add_import_paths(project)
     result.locks = [] if locks else None
     scratch = Scratch(server)
-    session = _Session(scratch, options, result, locks)
-    try:
-        asyncio.run(session.run(apps))
-    finally:
-        if scratch.created:
-            try:
-                asyncio.run(scratch.drop())
-            except Exception as exc:
-                result.errors.append(
-                    f"could not drop the scratch database {scratch.name} on "
-                    f"{server.display}: {exc}; drop it by hand"
-                )
+    executor = Executor(server.engine, Guard(server.engine), options.timeout)
+    for job in apps:
+        project = job.source.project
+        for m in job.migrations:
+            executor.place(m, project.root.resolve(), project.import_paths())
+    session = _Session(scratch, options, result, locks, executor)
+    with _Shutdown() as shutdown:
+        try:
+            shutdown.run(session.run(apps))
+        except (asyncio.CancelledError, _Terminated):
+            if shutdown.signum is None:
+                raise
+        finally:
+            executor.close()
+            existed = scratch.created
+            with shutdown.deferred():
+                dropped = _drop_scratch(scratch, server, result)
+        if shutdown.signum is not None:
+            name = signal.Signals(shutdown.signum).name
+            what = (
+                ""
+                if not existed
+                else "; the scratch database was dropped"
+                if dropped
+                else f"; drop the scratch database {scratch.name} by hand"
+            )
+            sys.stderr.write(f"aerich-lint: terminated ({name}){what}\n")
+            sys.stderr.flush()
+            raise SystemExit(128 + shutdown.signum)
+    for job in apps:
+        job.app.executed = sum(1 for m in job.migrations if m.path.resolve() in executor.executed)
+        job.app.sandbox = executor.sandbox if job.app.executed else ""
     result.findings.sort(key=Finding.sort_key)
     result.extra = {"verify": _summary(result, server)}
     return result
@@ -165,11 +189,94 @@ def _summary(result: VerifyResult, server: Server) -> dict[str, Any]:
     }
 
 
-def _add_import_paths(project: Project) -> None:
-    """Migrations import the project's modules as aerich runs them: from its root."""
-    for path in reversed(project.import_paths()):
-        if path not in sys.path:
-            sys.path.insert(0, path)
+def _drop_scratch(scratch: Scratch, server: Server, result: VerifyResult) -> bool:
+    """Drop the scratch database (it may be none yet); False when it is left."""
+    if not scratch.created:
+        return True
+    try:
+        asyncio.run(scratch.drop())
+    except Exception as exc:
+        result.errors.append(
+            f"could not drop the scratch database {scratch.name} on "
+            f"{server.display}: {exc}; drop it by hand"
+        )
+        return False
+    return True
+
+
+class _Terminated(SystemExit):
+    """SIGTERM or SIGHUP outside the replay's event loop (a SystemExit: asyncio and
+    ``except Exception`` let it through)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signum = signum
+
+
+class _Shutdown:
+    """SIGTERM and SIGHUP (what CI runners send to cancel a job) become a clean stop,
+    as Ctrl-C does: the replay is cancelled, the children are killed, the scratch
+    database is dropped, and verify exits with 128 + the signal's number. Signals
+    that come while the database is dropped wait until it is."""
+
+    SIGNALS = tuple(
+        s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s
+    )
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._deferring = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Shutdown:
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is not None or self._deferring:
+            self.signum = self.signum or signum
+            return
+        self.signum = signum
+        if self._task is not None and self._loop is not None and not self._task.done():
+            self._loop.call_soon_threadsafe(self._task.cancel)
+            return
+        raise _Terminated(signum)
+
+    def run(self, work: Coroutine[Any, Any, None]) -> None:
+        async def main() -> None:
+            self._task = asyncio.current_task()
+            self._loop = asyncio.get_running_loop()
+            try:
+                await work
+            finally:
+                self._task = None
+
+        asyncio.run(main())
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Signals (Ctrl-C too) are noted, not acted on, meanwhile."""
+        self._deferring = True
+        interrupt = None
+        if threading.current_thread() is threading.main_thread():
+            interrupt = signal.signal(signal.SIGINT, self._note_interrupt)
+        try:
+            yield
+        finally:
+            self._deferring = False
+            if interrupt is not None:
+                signal.signal(signal.SIGINT, interrupt)
+
+    def _note_interrupt(self, signum: int, frame: FrameType | None) -> None:
+        return None  # the KeyboardInterrupt that started the stop is on its way
 
 
 def _load(
@@ -206,25 +313,42 @@ def _load(
 
 class _Session:
     def __init__(
-        self, scratch: Scratch, options: VerifyOptions, result: VerifyResult, locks: bool
+        self,
+        scratch: Scratch,
+        options: VerifyOptions,
+        result: VerifyResult,
+        locks: bool,
+        executor: Executor,
     ) -> None:
         self.scratch = scratch
         self.engine = scratch.engine
         self.options = options
         self.result = result
         self.locks = locks
-        self.executor = Executor(self.engine)
+        self.executor = executor
         self.client: Any = None
         self.applied: list[Migration] = []  # upgraded so far, in order, across apps
         self.policies: dict[int, Policy] = {}
+        self.no_exec: set[int] = set()  # files of projects whose code must not run
         self._fill_warned: set[str] = set()
+        self.refused: Migration | None = None  # verify refused to run one of its statements
 
     # --- the whole run --------------------------------------------------------------
 
     async def run(self, apps: list[_App]) -> None:
+        dropped, problems = await drop_leftovers(self.scratch.server)
+        self.result.warnings.extend(problems)
+        if dropped:
+            many = len(dropped) != 1
+            self.result.warnings.append(
+                f"dropped {len(dropped)} scratch database{'s' if many else ''} that "
+                f"{'killed runs' if many else 'a killed run'} of verify left behind: "
+                + ", ".join(dropped)
+            )
         await self.scratch.create()
         try:
             self.client = await self.scratch.connect()
+            await self._know_databases()
             empty = await snapshot(self.client, self.engine)
             if empty.tables or empty.others:
                 raise UsageError(
@@ -242,11 +366,30 @@ class _Session:
                 job.app.dialect_reason = f"verified on {self.result.server}, {where}"
                 for m in job.migrations:
                     self.policies[id(m)] = job.policy
+                    if not (self.options.execute and job.source.project.lint.execute):
+                        self.no_exec.add(id(m))
                 await self._app(job)
         except _Stop as stop:
             self.result.errors.append(str(stop))
         finally:
             await self.scratch.disconnect()
+
+    async def _know_databases(self) -> None:
+        """Tell the guard the scratch database's name and (MySQL, where statements
+        name other databases as ``other.table``) the server's other databases."""
+        self.executor.guard.scratch = self.scratch.name
+        if self.engine is Dialect.MYSQL:
+            rows = await self.client.execute_query_dict(
+                "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA"
+            )
+            names = {str(r["name"]).lower() for r in rows}
+            self.executor.guard.others = names - {self.scratch.name, "information_schema"}
+
+    async def _reset(self) -> None:
+        """A new, empty scratch database (the guard learns its name)."""
+        self.client = await self.scratch.reset()
+        self.executor.guard.scratch = self.scratch.name
+        self.executor.guard.others.discard(self.scratch.name)
 
     async def _server_version(self) -> str:
         query = {
@@ -271,6 +414,18 @@ class _Session:
                     f"[{position}/{total}] {job.app.name}/{migration.path.name}: {status} "
                     f"({took:.2f} s)"
                 )
+            if self.refused is migration:
+                left = total - position
+                self.result.warnings.append(
+                    f"app {job.app.name}: verify refused to run a statement of "
+                    f"{migration.path.name}, so it and the {left} migration"
+                    f"{'s' if left != 1 else ''} after it {'were' if left != 1 else 'was'} "
+                    "not verified"
+                    if left
+                    else f"app {job.app.name}: verify refused to run a statement of "
+                    f"{migration.path.name}, so it was not verified"
+                )
+                return
             if not go_on:
                 left = total - position
                 if left:
@@ -285,8 +440,20 @@ class _Session:
 
     async def _migration(self, m: Migration) -> tuple[str, bool]:
         """(status for the progress line, whether the app can go on)."""
+        if id(m) in self.no_exec and self._needs_running(m):
+            self._emit(
+                "not-executed",
+                m,
+                Violation(
+                    "verify applies this file by running its Python, and executing project "
+                    "code is off: not verified",
+                    line=1,
+                ),
+                forced=True,
+            )
+            return "not verified (executing is off)", False
         before = await self._snapshot()
-        transactional = self.executor.run_in_transaction(m)
+        transactional = await self.executor.run_in_transaction(m)
         observer: LockObserver | None = None
         if self.locks and m.report and transactional:
             observer = LockObserver(m, set(before.tables), display_path(m.path))
@@ -307,6 +474,11 @@ class _Session:
         await self._fill(m)  # a retry on empty tables or a rebuild may have emptied them
         return status or "ok", True
 
+    def _needs_running(self, m: Migration) -> bool:
+        """Applying it means importing it: a Python file that is not only aerich's
+        template (a template's SQL is applied as read, running nothing)."""
+        return m.format.startswith("py") and m.load_error is None and not self.executor.plain(m)
+
     async def _round_trip(
         self, m: Migration, transactional: bool, before: Schema, up: _Applied
     ) -> str:
@@ -315,11 +487,13 @@ class _Session:
         if down.empty:
             self.result.no_downgrade += 1
             return "ok (no downgrade)"
-        self.result.verified += 1
         status = ""
         if down.failures:
             self._report_failure("downgrade-failed", m, DOWNGRADE, down)
             status = "downgrade failed"
+        if self.refused is m:
+            return "not verified (verify refused a statement)"
+        self.result.verified += 1
         if not down.ok:
             return status
         await self._fill(m)
@@ -332,6 +506,8 @@ class _Session:
         # A data trap the first upgrade hit already is not the round trip's doing.
         if not again.ok or (again.failures and not up.failures):
             failure = again.failures[-1] if not again.ok else again.failures[0]
+            if failure.refused:
+                self.refused = m
             self._emit(
                 "roundtrip-mismatch",
                 m,
@@ -341,6 +517,7 @@ class _Session:
                     UPGRADE,
                     None if failure.statement else failure.line,
                 ),
+                forced=failure.refused,
             )
             status = status or "upgrade fails after the downgrade"
         if not again.ok and compare(after, await self._snapshot()):
@@ -363,6 +540,8 @@ class _Session:
             return _Applied(True, empty=outcome.empty)
         applied = _Applied(False, failures=[outcome.failure])
         await self._restore(expected)
+        if outcome.failure.final:  # not about the rows: trying again tells nothing
+            return applied
         if not report_retry or not any(t.rows for t in expected.tables.values()):
             return applied
         current = await self._snapshot()
@@ -379,18 +558,11 @@ class _Session:
     async def _run(
         self, m: Migration, section: str, transactional: bool, hook: StatementHook | None
     ) -> Outcome:
-        try:
-            return await asyncio.wait_for(
-                self.executor.run(self.client, m, section, transactional, hook),
-                self.options.timeout,
-            )
-        except asyncio.TimeoutError:
-            failure = Failure(
-                f"timed out after {self.options.timeout:g} s", section, m.section(section).line
-            )
-            self.client = await self.scratch.reset()  # the connection is in an unknown state
+        outcome = await self.executor.run(self.client, m, section, transactional, hook)
+        if outcome.timed_out:
+            await self._reset()  # the connection is in an unknown state
             await self._replay()
-            return Outcome(failure=failure)
+        return outcome
 
     async def _snapshot(self) -> Schema:
         return await snapshot(self.client, self.engine)
@@ -409,12 +581,12 @@ class _Session:
 
     async def _rebuild(self) -> None:
         """A fresh database with every upgrade applied so far replayed in it."""
-        self.client = await self.scratch.reset()
+        await self._reset()
         await self._replay()
 
     async def _replay(self) -> None:
         for m in self.applied:
-            transactional = self.executor.run_in_transaction(m)
+            transactional = await self.executor.run_in_transaction(m)
             outcome = await self.executor.run(self.client, m, UPGRADE, transactional)
             if outcome.failure is not None:
                 await clear_rows(self.client, self.engine, await self._snapshot())
@@ -428,12 +600,16 @@ class _Session:
 
     # --- findings -------------------------------------------------------------------
 
-    def _emit(self, rule_name: str, m: Migration, violation: Violation) -> None:
+    def _emit(
+        self, rule_name: str, m: Migration, violation: Violation, forced: bool = False
+    ) -> None:
+        """``forced``: a refusal, which the file's own suppression comments cannot hide
+        (the file is the stranger's; the configuration still applies)."""
         rule = BY_NAME[rule_name]
         policy = self.policies[id(m)]
         if rule.name not in policy.enabled or rule.name in policy.ignored_in(m.path):
             return
-        if is_suppressed(rule, violation, m):
+        if not forced and is_suppressed(rule, violation, m):
             return
         self.result.findings.append(make_finding(rule, violation, m, policy))
 
@@ -474,7 +650,10 @@ class _Session:
                 ]
         for failure, message in messages:
             line = None if failure.statement is not None else failure.line
-            self._emit(rule, m, Violation(message, failure.statement, failure.section, line))
+            violation = Violation(message, failure.statement, failure.section, line)
+            self._emit(rule, m, violation, forced=failure.refused)
+        if any(f.refused for f in applied.failures):
+            self.refused = m
 
     def _report_mismatch(self, m: Migration, differences: list[str]) -> None:
         shown = differences[:6]
