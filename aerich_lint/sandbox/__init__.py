@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -141,9 +142,11 @@ class Sandbox:
         """The next answer line; an error when the child dies, lies or hangs."""
         if self.proc is None:
             return Answer(error="could not start Python in the sandbox")
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                line = self.lines.get(timeout=max(timeout, 0.01))
+                # (One deadline for the answer: lines that are not one do not extend it.)
+                line = self.lines.get(timeout=max(deadline - time.monotonic(), 0.01))
             except queue.Empty:
                 self.kill()
                 return Answer(error=f"timed out after {timeout:g} s")
