@@ -180,8 +180,9 @@ class Sandbox:
     def kill(self) -> None:
         if self.proc is None:
             return
-        with contextlib.suppress(OSError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        if hasattr(os, "killpg"):  # POSIX: the whole process group
+            with contextlib.suppress(OSError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             self.proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -217,7 +218,7 @@ def _death(code: int | None) -> str:
     if code is None:
         return "left a process that would not exit"
     if code < 0:
-        if -code == signal.SIGXCPU:
+        if -code == getattr(signal, "SIGXCPU", None):
             return "used up its CPU time limit"
         try:
             name = signal.Signals(-code).name
