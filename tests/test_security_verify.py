@@ -311,9 +311,10 @@ def test_a_migration_cannot_kill_its_parent(tmp_path: Path, server: Server) -> N
     )
     assert proc.returncode == 1, (proc.returncode, proc.stderr)
     doc = json.loads(proc.stdout)
-    assert findings(doc) == [("upgrade-failed", NAME, "upgrade", 6)]
+    # Refused by the sandbox: not verified (a warning naming why), never a pass.
+    assert findings(doc) == [("not-executed", NAME, "upgrade", 6)]
     assert message(doc) == (
-        "the upgrade fails: upgrade() raised SandboxRefusal: the sandbox refuses os.kill"
+        "verify runs upgrade() to apply it, but the sandbox refuses os.kill: not verified"
     )
 
 
@@ -396,9 +397,10 @@ def test_the_migration_has_no_credentials_and_no_network(
     )
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
-    assert findings(doc) == [("upgrade-failed", NAME, "upgrade", 8)]
+    assert findings(doc) == [("not-executed", NAME, "upgrade", 8)]
     assert message(doc) == (
-        "the upgrade fails: upgrade() raised SandboxRefusal: the sandbox refuses socket.connect"
+        "verify runs upgrade() to apply it, but the sandbox refuses socket.connect: "
+        "not verified"
     )
 
 
@@ -1104,6 +1106,8 @@ def test_no_exec_applies_template_files_and_runs_no_python(tmp_path: Path, serve
     assert not canary.exists()
     # Without --no-exec the file is run, in the sandbox (so the checks above can fail).
     _, doc = run(folder, url)
-    assert findings(doc) == [("upgrade-failed", NAME, "file", 3)]
-    assert "the sandbox refuses writing files" in message(doc)
+    assert findings(doc) == [("not-executed", NAME, "file", 3)]
+    assert message(doc) == (
+        "verify runs the file to apply it, but the sandbox refuses writing files: not verified"
+    )
     assert not canary.exists()

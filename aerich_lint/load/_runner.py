@@ -28,6 +28,7 @@ import types
 from typing import Any, cast
 
 from aerich_lint.errors import describe
+from aerich_lint.sandbox.inside import refusal_of
 
 _path = ""
 
@@ -388,7 +389,7 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
         client_class(dialect)
         spec.loader.exec_module(module)
     except BaseException as exc:
-        refused = _refusal(exc)
+        refused = refusal_of(exc)
         if refused:
             result["refused"] = refused
         result["error"] = f"importing the migration raised {_describe(exc)}"
@@ -410,7 +411,7 @@ def _run(request: dict[str, Any]) -> dict[str, Any]:
             if inspect.isawaitable(value):
                 value = asyncio.run(_await(value))
         except BaseException as exc:
-            refused = _refusal(exc)
+            refused = refusal_of(exc)
             if refused:
                 result["refused"] = refused
             out["error"] = f"{name}() raised {_describe(exc)}"
@@ -443,21 +444,6 @@ class _ReturnLine:
     def __call__(self, frame: types.FrameType, event: str, arg: Any) -> None:
         if event == "return" and frame.f_code is self.code:
             self.line = frame.f_lineno
-
-
-def _refusal(exc: BaseException) -> str:
-    """The sandbox's refusal behind an exception, if that is what stopped the file:
-    then the file is not at fault, the sandbox is (reported as not-executed)."""
-    from aerich_lint.sandbox.inside import SandboxRefusal
-
-    seen: BaseException | None = exc
-    for _ in range(10):
-        if seen is None:
-            break
-        if isinstance(seen, SandboxRefusal):
-            return str(seen)
-        seen = seen.__cause__ or seen.__context__
-    return ""
 
 
 async def _await(value: Any) -> Any:

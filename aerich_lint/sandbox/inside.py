@@ -95,6 +95,19 @@ class SandboxRefusal(PermissionError):
     """What project code gets for something the sandbox does not allow."""
 
 
+def refusal_of(exc: BaseException) -> str:
+    """The sandbox's refusal behind an exception, if that is what stopped the file:
+    then the file is not at fault, the sandbox is (reported as not-executed)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            break
+        if isinstance(seen, SandboxRefusal):
+            return str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return ""
+
+
 class Confined:
     """What ``enter`` set up: the answer pipe and what holds this process."""
 

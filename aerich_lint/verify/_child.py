@@ -241,7 +241,13 @@ def _failure(exc: BaseException, what: str) -> dict[str, Any]:
     """``what``: "importing the file" or "upgrade()"."""
     if isinstance(exc, _Exited):
         return {"error": f"{what} called os._exit({exc.code})", "line": _line_of(exc)}
-    return {"error": f"{what} raised {describe(exc)}", "line": _line_of(exc)}
+    from aerich_lint.sandbox.inside import refusal_of
+
+    failure = {"error": f"{what} raised {describe(exc)}", "line": _line_of(exc)}
+    refused = refusal_of(exc)
+    if refused:
+        failure["sandbox"] = refused  # not the file's fault: reported as not-executed
+    return failure
 
 
 def _arm(request: dict[str, Any], answers: IO[str]) -> None:

@@ -63,6 +63,7 @@ class Failure:
     # verify refused a statement): trying again on empty tables tells nothing.
     final: bool = False
     refused: bool = False  # verify refused to run a statement (guard)
+    sandbox: str = ""  # the sandbox refused what the file's Python does: why
 
 
 @dataclass
@@ -189,6 +190,9 @@ class Executor:
                 self._child = child
                 self._close_child()
             failure = Failure(message, "file", line, final=data is None or ended is not None)
+            if data is not None and ended is None:
+                failure.sandbox = str(data.get("sandbox") or "")
+                failure.final = failure.final or bool(failure.sandbox)
             self._broken[path] = failure
             return failure
         child.run_in_transaction = bool(data.get("run_in_transaction", True))
@@ -469,7 +473,14 @@ class Executor:
                 self._doing = ("python", child.box)
                 continue
             if "error" in data:
-                return Failure(str(data["error"]), section, int(data.get("line") or where))
+                refused = str(data.get("sandbox") or "")
+                return Failure(
+                    str(data["error"]),
+                    section,
+                    int(data.get("line") or where),
+                    final=bool(refused),
+                    sandbox=refused,
+                )
             if "type" in data:
                 return Failure(
                     f"{section}() returned {data['type']}; aerich passes the value to "

@@ -617,6 +617,19 @@ class _Session:
         for failure in applied.failures:
             failure.message = _without_scratch_name(failure.message)
         first = applied.failures[0]
+        if first.sandbox:
+            # Not the migration's fault (aerich would run it): it was not verified.
+            what = "the file" if first.section == "file" else f"{first.section}()"
+            self._emit(
+                "not-executed",
+                m,
+                Violation(
+                    f"verify runs {what} to apply it, but {first.sandbox}: not verified",
+                    line=first.line,
+                    section=first.section,
+                ),
+            )
+            return
         what = f"the {section}"
         if not applied.retried:
             messages = [(first, f"{what} fails: {first.message}")]
