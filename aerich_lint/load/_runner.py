@@ -77,6 +77,17 @@ class _Transaction:
         return None
 
 
+def calling_line(path: str) -> int:
+    """The line of the migration file (``path``) that the current client call came
+    from, looked up from the caller of the client method's caller; 0 if none."""
+    frame: types.FrameType | None = sys._getframe(3)
+    while frame is not None:
+        if frame.f_code.co_filename == path:
+            return frame.f_lineno
+        frame = frame.f_back
+    return 0
+
+
 class _Recording:
     """The stand-in's own part: whatever would reach a server records the SQL and
     answers with an empty result. It is mixed in before tortoise's client class for
@@ -95,13 +106,7 @@ class _Recording:
             self.connection_name = _CONNECTION_NAME
 
     def _record(self, via: str, sql: Any) -> None:
-        line = 0
-        frame = sys._getframe(2)
-        while frame is not None:
-            if frame.f_code.co_filename == _path:
-                line = frame.f_lineno
-                break
-            frame = frame.f_back  # type: ignore[assignment]
+        line = calling_line(_path)
         self.calls.append(
             {"via": via, "sql": sql if isinstance(sql, str) else repr(sql), "line": line}
         )

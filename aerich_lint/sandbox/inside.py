@@ -173,12 +173,7 @@ def serve(confined: Confined, handle: Callable[[dict[str, Any]], dict[str, Any]]
         with os.fdopen(read, "r", encoding="utf-8", errors="replace") as own:
             answer = own.readline()
         _pid, status = os.waitpid(pid, 0)
-        # Whatever the file left running dies now, before the next file starts.
-        with contextlib.suppress(OSError):
-            os.kill(-1, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            while os.waitpid(-1, 0)[0] > 0:
-                pass
+        reap_all()
         if not answer.strip():
             code = os.waitstatus_to_exitcode(status)
             answer = json.dumps({"died": code}) + "\n"
@@ -200,6 +195,16 @@ def _answer(out: IO[str], answer: dict[str, Any]) -> None:
 
 
 _forking = [0]  # the PID allowed to fork (the serving process), 0: none
+
+
+def reap_all() -> None:
+    """Kill and reap whatever a file's child left running, before the next file:
+    from PID 1 of the namespace, ``kill(-1)`` reaches every other process in it."""
+    with contextlib.suppress(OSError):
+        os.kill(-1, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, 0)[0] > 0:
+            pass
 
 
 def serving() -> None:
@@ -288,12 +293,7 @@ def _hide(folders: list[str], tmp: str) -> int:
         return 0
     if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
         return 0
-    needed = [
-        os.path.realpath(p) + os.sep
-        for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, tmp, *sys.path}
-        if p
-    ]
-    needed.append(os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep)
+    needed = [os.path.realpath(p) + os.sep for p in {*_interpreter(), tmp, *sys.path} if p]
     count = 0
     for folder in dict.fromkeys(f for f in folders if f):
         try:
@@ -321,9 +321,8 @@ class _Guard:
     def __init__(self, tmp: str, read_roots: list[str], network: bool) -> None:
         self.tmp = tmp
         self.network = network
-        prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
         self.system = tuple(
-            os.path.realpath(p) + os.sep for p in prefixes | set(_system_paths(read_roots))
+            os.path.realpath(p) + os.sep for p in {*_interpreter(), *_system_paths(read_roots)}
         )
         self.project = tuple(os.path.realpath(r) + os.sep for r in read_roots)
 
@@ -388,11 +387,18 @@ class _Guard:
         )
 
 
+def _interpreter() -> list[str]:
+    """What Python and aerich-lint need whole: the interpreter's prefixes and
+    aerich-lint's own package."""
+    prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
+    return [*prefixes, os.path.dirname(os.path.dirname(os.path.realpath(__file__)))]
+
+
 def _system_paths(project_roots: list[str]) -> list[str]:
-    """What is readable whole: sys.path entries that are neither in the project nor
-    above it (site-packages, the stdlib), and aerich-lint's own package."""
+    """What is readable whole besides: sys.path entries that are neither in the
+    project nor above it (site-packages, the stdlib)."""
     roots = [os.path.realpath(r) + os.sep for r in project_roots]
-    found = [os.path.dirname(os.path.dirname(os.path.realpath(__file__)))]
+    found = []
     for entry in sys.path:
         if not entry:
             continue

@@ -30,7 +30,6 @@ deadline or the process dies of a fatal signal (verify reads the line from it).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import faulthandler
 import importlib.util
 import inspect
@@ -38,10 +37,10 @@ import json
 import os
 import sys
 import traceback
-import types
 from typing import IO, Any
 
 from aerich_lint.errors import describe
+from aerich_lint.load._runner import calling_line
 from aerich_lint.verify import wire
 
 _state: dict[str, Any] = {"path": "", "dialect": ""}
@@ -84,16 +83,6 @@ class _Link:
 _link: _Link | None = None
 
 
-def _call_line() -> int:
-    """The line of the migration file the current query is sent from."""
-    frame: types.FrameType | None = sys._getframe(2)
-    while frame is not None:
-        if frame.f_code.co_filename == _state["path"]:
-            return frame.f_lineno
-        frame = frame.f_back
-    return 0
-
-
 def _forward(via: str, sql: Any, values: Any) -> Any:
     assert _link is not None
     _link.send(
@@ -102,7 +91,7 @@ def _forward(via: str, sql: Any, values: Any) -> Any:
                 "via": via,
                 "sql": sql if isinstance(sql, str) else str(sql),
                 "values": wire.encode(values) if values is not None else None,
-                "line": _call_line(),
+                "line": calling_line(_state["path"]),
             }
         }
     )
@@ -323,9 +312,7 @@ def _serve(answers: IO[str]) -> None:
     forks a child per file (from the state before any project code ran), and kills
     whatever that child left before the next one starts. ``{"closed": code}`` ends
     each file: the child's exit status, negative for a signal."""
-    import signal
-
-    from aerich_lint.sandbox.inside import serving
+    from aerich_lint.sandbox.inside import reap_all, serving
 
     assert _link is not None
     serving()
@@ -346,11 +333,7 @@ def _serve(answers: IO[str]) -> None:
                 answers.flush()
                 _real_exit(code)
         _pid, status = os.waitpid(pid, 0)
-        with contextlib.suppress(OSError):
-            os.kill(-1, signal.SIGKILL)  # whatever the file left running
-        with contextlib.suppress(ChildProcessError):
-            while os.waitpid(-1, 0)[0] > 0:
-                pass
+        reap_all()  # whatever the file left running
         _link.send({"closed": os.waitstatus_to_exitcode(status)})
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aerich_lint.load.python import CLIENT_METHODS
 from aerich_lint.model import Dialect, Migration, Statement
 from aerich_lint.parse.sql import split_statements
 from aerich_lint.verify import wire
@@ -40,16 +41,6 @@ from aerich_lint.verify.database import ALIAS
 from aerich_lint.verify.guard import Guard
 
 CHILD = "aerich_lint.verify._child"
-_QUERY_METHODS = frozenset(
-    {
-        "execute_script",
-        "execute_query",
-        "execute_query_dict",
-        "execute_query_dict_with_affected",
-        "execute_insert",
-        "execute_many",
-    }
-)
 _STACK_LINE = re.compile(r'File "(?P<file>.+)", line (?P<line>\d+)')
 
 
@@ -502,7 +493,7 @@ class Executor:
         if refusal is not None:
             self._kill_child()  # its code must not carry on as if nothing happened
             raise _Abort(Failure(refusal.message, section, line, final=True, refused=True))
-        if via not in _QUERY_METHODS:
+        if via not in CLIENT_METHODS:
             child.box.send({"error": f"no such client method: {via}", "exception": "ParamsError"})
             return
         values = wire.decode(query.get("values"))
