@@ -125,13 +125,18 @@ class Context:
         return first is not None and first < stmt.index
 
     def existing_table(self, section: str, stmt: Statement, table: str) -> bool:
-        """Did the table exist, with its rows, before this migration? From the
-        replayed history when there is one; otherwise: not created earlier in
-        this migration (so it is assumed to be live)."""
+        """Is the table live, with rows the statement must lock, scan or keep? Yes unless
+        this migration created it before ``stmt``, or the complete history (starting at
+        version 0, understood throughout) shows that it does not exist at all (then the
+        statement fails, and that is unknown-object's finding). A table the visible
+        history never created is live: its first migrations were squashed, deleted, or
+        the schema came from ``generate_schemas``."""
         if self.is_new(section, stmt, "table", table):
             return False
-        if self.history is not None and self.history.reliable:
-            return table in self.history.before.tables
+        step = self.history
+        if step is not None and step.reliable and step.complete:
+            schema = step.before if section == UPGRADE else step.after
+            return table in schema.tables
         return True
 
     def fails_missing(self, section: str, stmt: Statement) -> bool:
