@@ -73,12 +73,18 @@ def sort_key(path: Path) -> tuple[int, int, str]:
 
 
 def is_candidate(path: Path) -> bool:
+    return is_migration_name(path, versioned=False) and path.is_file()
+
+
+def is_migration_name(path: Path, versioned: bool = True) -> bool:
+    """Is this the name of a file aerich reads as a migration (versioned: whose name
+    starts with its version number)? From the name alone: the file may be gone."""
     name = path.name
     return (
         path.suffix in MIGRATION_SUFFIXES
         and not name.startswith((".", "_"))
         and name not in AERICH_OWN_FILES
-        and path.is_file()
+        and (not versioned or version_of(path) is not None)
     )
 
 

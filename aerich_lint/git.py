@@ -69,6 +69,9 @@ class Changes:
     base: str  # the merge-base commit
     added: set[Path] = field(default_factory=set)  # new, renamed or copied here, untracked
     modified: set[Path] = field(default_factory=set)  # existed at the base and changed
+    deleted: set[Path] = field(default_factory=set)  # existed at the base, gone now
+    # new path -> path at the base, for files git sees as moved (content kept or similar)
+    renamed: dict[Path, Path] = field(default_factory=dict)
 
     def base_text(self, path: Path) -> str | None:
         """The file's content at the merge base (None: unreadable there)."""
@@ -107,9 +110,53 @@ def changes_since(root: Path, ref: str, folders: list[Path]) -> Changes:
             changes.added.add(path)
         elif status.startswith(("M", "T", "U")):
             changes.modified.add(path)
-        # D: deleted files are not there to lint
+        elif status.startswith("D"):
+            changes.deleted.add(path)
     others = _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", *specs)
     if others.returncode != 0:
         raise UsageError(f"--since: git ls-files failed: {_stderr(others)}")
     changes.added.update(root / name for name in _split(others.stdout))
+    if changes.deleted:
+        _find_renames(changes, specs)
     return changes
+
+
+def _find_renames(changes: Changes, specs: list[str]) -> None:
+    """Which deleted files live on under another name: git's rename detection for
+    tracked files (content similar), and for untracked ones (a plain ``mv``) an added
+    file with the same bytes."""
+    diff = _git(changes.root, "diff", "--name-status", "-M", "-z", changes.base, "--", *specs)
+    if diff.returncode == 0:
+        fields = _split(diff.stdout)
+        i = 0
+        while i < len(fields):
+            status = fields[i]
+            if status.startswith(("R", "C")) and i + 2 < len(fields):
+                old, new = changes.root / fields[i + 1], changes.root / fields[i + 2]
+                if old in changes.deleted and status.startswith("R"):
+                    changes.renamed[new] = old
+                i += 3
+            else:
+                i += 2
+    moved = set(changes.renamed.values())
+    for old in sorted(changes.deleted - moved):
+        base = _base_bytes(changes, old)
+        if base is None:
+            continue
+        for new in sorted(changes.added - changes.renamed.keys()):
+            if new.parent == old.parent and _same_bytes(new, base):
+                changes.renamed[new] = old
+                break
+
+
+def _base_bytes(changes: Changes, path: Path) -> bytes | None:
+    rel = path.relative_to(changes.root).as_posix()
+    proc = _git(changes.root, "show", f"{changes.base}:{rel}")
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False

@@ -118,8 +118,8 @@ def policy_for(project: Project, options: Options) -> Policy:
     enabled |= resolve(options.extend_select, "--extend-select")
     enabled -= resolve(cfg.ignore, f"{where}: ignore")
     enabled -= resolve(options.ignore, "--ignore")
-    if options.since is None:
-        enabled.discard("edited-migration")  # it compares with the --since revision
+    if options.since is None:  # they compare with the --since revision
+        enabled -= {"edited-migration", "deleted-migration"}
     severity = {}
     for key, level in cfg.severity.items():
         rule = lookup(key)
@@ -175,6 +175,10 @@ def run(options: Options) -> Result:
     ]
     for job in work:
         job.scope = scopes.get(id(job.source))
+    for source in found.apps:
+        if id(source) in scopes:
+            policy = policies[id(source.project)]
+            result.findings.extend(_deleted_findings(source, scopes[id(source)], policy))
     load_all(work, pending)
     allowed = [p for p in pending if options.execute and p[0].project.lint.execute]
     for source, migration, info in pending:
@@ -410,6 +414,7 @@ def _check_app(job: _AppWork, errors: list[str]) -> list[Finding]:
             target=job.target,
             enabled=frozenset(job.policy.enabled),
             edited=_edited(job, migration),
+            renamed_from=_renamed_from(job, migration),
         )
         findings.extend(_check(ctx, job.policy, errors))
     return findings
@@ -449,6 +454,30 @@ def _save_states(job: _AppWork, executed: set[int]) -> None:
     job.cache.save_states(
         {_state_key(job, p): state for p, state in job.states.items() if p <= limit}
     )
+
+
+def _renamed_from(job: _AppWork, migration: Migration) -> str:
+    old = job.scope.renamed.get(migration.path.name) if job.scope is not None else None
+    return old.name if old is not None else ""
+
+
+def _deleted_findings(source: AppSource, scope: AppScope, policy: Policy) -> list[Finding]:
+    """deleted-migration for the files the branch removed: there is no file to load, so
+    the rule sees a stand-in with the base path (an app whose only change is a deletion
+    has no file to report and no job of its own)."""
+    rule = BY_NAME["deleted-migration"]
+    if rule.name not in policy.enabled:
+        return []
+    out: list[Finding] = []
+    stems: set[str] = set()
+    for path in scope.deleted:
+        if path.stem in stems or rule.name in policy.ignored_in(path):
+            continue  # an old-format pair (.sql + .json) is one migration
+        stems.add(path.stem)
+        stand_in = new_migration(path, source.name)
+        ctx = Context(stand_in, Dialect.POSTGRES, is_first=False, deleted=True)  # (any dialect)
+        out.extend(make_finding(rule, v, stand_in, policy) for v in rule.check(ctx))
+    return out
 
 
 def _edited(job: _AppWork, migration: Migration) -> bool:

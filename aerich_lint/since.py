@@ -4,6 +4,10 @@ Which files: those added or modified between ``git merge-base REF HEAD`` and the
 working tree (``git.changes_since``), intersected with the files the paths
 named. The rest of each app is still loaded and replayed as context.
 
+A migration that existed at the merge base and is gone, or renamed, is
+``deleted-migration``: aerich would run a renamed file again, and a deleted one
+leaves the databases that applied it ahead of the code.
+
 A file that existed at the merge base and was modified is *edited*
 (``edited-migration``) when its upgrade SQL changed: aerich records applied
 migrations by file name, so databases that ran the old version never run the new
@@ -17,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aerich_lint.discover import AppSource
+from aerich_lint.discover import AppSource, is_migration_name
 from aerich_lint.git import Changes, changes_since, repo_root
 from aerich_lint.model import UPGRADE, Dialect, Migration
 
@@ -28,6 +32,9 @@ class AppScope:
 
     changes: Changes
     modified: dict[str, Path] = field(default_factory=dict)  # file name -> path (resolved)
+    # migrations of this folder at the merge base that are gone (not renamed): base paths
+    deleted: list[Path] = field(default_factory=list)
+    renamed: dict[str, Path] = field(default_factory=dict)  # new file name -> base path
 
 
 def _key(path: Path) -> Path:
@@ -57,9 +64,26 @@ def limit_to_changes(apps: list[AppSource], ref: str) -> dict[int, AppScope]:
                 elif key in changes.modified:
                     changed.add(path.name)
                     scope.modified[path.name] = key
+            # deletions only when the folder was named, not some of its files
+            _gone(app, changes, scope, deletions=app.reported is None)
             app.reported = changed if app.reported is None else app.reported & changed
             scopes[id(app)] = scope
     return scopes
+
+
+def _gone(app: AppSource, changes: Changes, scope: AppScope, deletions: bool) -> None:
+    """The app's migrations that the branch deleted, or renamed (to a file of any name:
+    aerich knows a migration only by its file name)."""
+    folder = app.folder.resolve()
+    renamed_from = {old: new for new, old in changes.renamed.items()}
+    for old in sorted(changes.deleted):
+        if old.parent != folder or not is_migration_name(old):
+            continue
+        new = renamed_from.get(old)
+        if new is not None and new.parent == folder:
+            scope.renamed[new.name] = old
+        elif deletions:
+            scope.deleted.append(old)
 
 
 def _normalised(migration: Migration) -> list[str]:

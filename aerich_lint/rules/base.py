@@ -83,6 +83,11 @@ class Context:
     enabled: frozenset[str] = frozenset()
     # --since: the file existed at the merge base and its upgrade SQL was changed since
     edited: bool = False
+    # --since: the file is the base's ``renamed_from`` under a new name (aerich runs it again)
+    renamed_from: str = ""
+    # --since: the migration existed at the merge base and is gone (``migration`` is a
+    # stand-in with its base path and no content)
+    deleted: bool = False
     _created: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
     # what one rule works out and another reuses while this file is checked (never
     # stored: unlike Migration.memo, the cache does not see it)
