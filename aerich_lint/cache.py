@@ -422,6 +422,7 @@ def encode_state(state: Any) -> dict[str, Any]:
     return {
         "tables": tables,
         "indexes": indexes,
+        "functions": [_value(f) for f in schema.functions.values()],
         "known": [
             sorted(known.tables),
             sorted(known.indexes),
@@ -447,6 +448,9 @@ def decode_state(data: dict[str, Any], dialect: Any) -> Any:
         schema.tables[name] = table
     for key, name, table_name, columns, unique in data["indexes"]:
         schema.indexes[key] = Index(name, table_name, tuple(columns), unique)
+    for raw in data.get("functions", []):
+        function = _object(raw)
+        schema.functions[function.name] = function
     tables, indexes, constraints, complete = data["known"]
     known = Known(set(tables), set(indexes), set(constraints), complete)
     return State(schema, known, bool(data["reliable"]))

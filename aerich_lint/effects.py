@@ -67,6 +67,11 @@ class AddColumn(Effect):
     column: ColumnInfo = field(default_factory=lambda: ColumnInfo("", ""))
     if_not_exists: bool = False
     table_if_exists: bool = False  # ALTER TABLE IF EXISTS: a no-op when the table is missing
+    # PostgreSQL: the functions its DEFAULT calls, lower case (``schema.name`` outside
+    # public and pg_catalog; CAST, COALESCE and the like are not calls), in order
+    default_calls: tuple[str, ...] = ()
+    # PostgreSQL: IDENTITY, STORED (GENERATED ALWAYS AS (expr) STORED) or VIRTUAL
+    generation: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,9 @@ class Setting(Effect):
     name: str = ""
     value: str = ""
     pragma: bool = False
+    # PostgreSQL: SET LOCAL, or set_config(..., true): it lasts until its transaction ends
+    # (outside a transaction block it does nothing)
+    local: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,12 +198,42 @@ class TableCommand(Effect):
     """An ALTER TABLE (or LOCK TABLE) form sqlglot keeps opaque, by its known command
     name (``parse/commands.py``): VALIDATE CONSTRAINT, ADD CONSTRAINT USING INDEX,
     ENABLE/DISABLE TRIGGER, RENAME CONSTRAINT, ROW LEVEL SECURITY, ALTER TABLE OWNER,
-    LOCK TABLE."""
+    LOCK TABLE (one fact per table), DETACH PARTITION."""
 
     command: str = ""
-    name: str = ""  # the constraint it validates, adds or renames ("" if none)
+    name: str = ""  # the constraint it validates, adds or renames; the partition it detaches
     kind: str = ""  # ADD CONSTRAINT ... USING INDEX: UNIQUE or PRIMARY KEY
     index: str = ""  # ADD CONSTRAINT ... USING INDEX: the index that becomes the constraint
+    # PostgreSQL LOCK TABLE: the lock mode (ACCESS EXCLUSIVE when none is given);
+    # DETACH PARTITION: CONCURRENTLY, FINALIZE or ""
+    mode: str = ""
+    nowait: bool = False  # LOCK TABLE ... NOWAIT: fails at once instead of waiting
+
+
+@dataclass(frozen=True)
+class Reindex(Effect):
+    """PostgreSQL ``REINDEX [(options)] INDEX|TABLE|SCHEMA|DATABASE|SYSTEM [CONCURRENTLY]
+    name``. ``table``: the table of REINDEX TABLE ("" for the other kinds)."""
+
+    kind: str = ""  # INDEX, TABLE, SCHEMA, DATABASE or SYSTEM
+    name: str = ""  # the index (table, schema, ...) named
+    concurrently: bool = False
+
+
+@dataclass(frozen=True)
+class CreateFunction(Effect):
+    """PostgreSQL ``CREATE [OR REPLACE] FUNCTION`` (``table`` is empty): what decides
+    whether a column default calling it is computed once or for every row."""
+
+    name: str = ""  # lower case (quoted or not); ``schema.name`` outside public
+    # IMMUTABLE, STABLE or VOLATILE (CREATE FUNCTION's default); "" when it names several
+    volatility: str = ""
+    language: str = ""  # lower case: sql, plpgsql, c, ...
+    # "yes": a one-expression SQL function PostgreSQL inlines into the calling expression
+    # (then the volatility of its body counts); "strict": the same, but STRICT, so only
+    # inlined when its body is strict too; "": never inlined
+    inlining: str = ""
+    body_calls: tuple[str, ...] = ()  # inlined: the functions its body calls
 
 
 @dataclass(frozen=True)

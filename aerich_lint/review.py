@@ -48,6 +48,7 @@ from aerich_lint.effects import (
     ChangeColumn,
     ColumnInfo,
     CreateDatabase,
+    CreateFunction,
     CreateIndex,
     CreateTable,
     Ddl,
@@ -59,6 +60,7 @@ from aerich_lint.effects import (
     DropTable,
     Effect,
     InsertRows,
+    Reindex,
     RenameColumn,
     RenameTable,
     Setting,
@@ -306,6 +308,11 @@ class _Describer:
             return f"runs {_t(fact.command)}{name}{on}"
         if isinstance(fact, CreateDatabase):
             return f"creates database {_code(fact.name)}"
+        if isinstance(fact, CreateFunction):
+            return f"creates function {_code(fact.name)} ({_t(fact.volatility or 'VOLATILE')})"
+        if isinstance(fact, Reindex):
+            how = " concurrently" if fact.concurrently else ""
+            return f"rebuilds the indexes of {_t(fact.kind)} {_code(fact.name)}{how}"
         if isinstance(fact, DropDatabase):
             return f"drops database {_code(fact.name)}{self._lost()}"
         return f"{type(fact).__name__} on {t}"  # pragma: no cover - every effect is named above

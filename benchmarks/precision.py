@@ -21,8 +21,15 @@ Usage::
     .venv/bin/python benchmarks/precision.py --sample 50 --seed 1 --out sample.md
     .venv/bin/python benchmarks/precision.py --rule drop-column    # every finding of one rule
     .venv/bin/python benchmarks/precision.py --json results.json   # everything, for scripts
+    .venv/bin/python benchmarks/precision.py --json new.json --compare old.json --out diff.md
 
-Exit code: 0 when every folder was linted (aerich-lint exit 0 or 1), else 1.
+``--compare OLD.json`` matches this run's findings with an earlier run's ``--json``
+(folder, file, rule, section, line and message; then the message's head at the same
+line; then the message's head wherever the line moved) and prints per rule how many
+appeared and disappeared; with ``--out`` every one of them is written as Markdown.
+
+Exit code: 0 when every folder was linted (aerich-lint exit 0 or 1), else 1; 2 when the
+``--compare`` file is not what ``--json`` writes.
 """
 
 from __future__ import annotations
@@ -36,10 +43,10 @@ import re
 import shutil
 import subprocess
 import sys
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +54,7 @@ MIGRATION_FILE = re.compile(r"^\d+_.*\.(py|sql|json)$")
 DIALECTS = ("postgres", "mysql", "sqlite")
 SEVERITIES = ("error", "warning", "info")
 STATEMENT_LIMIT = 2000  # characters of a statement kept in the sample file
+MESSAGE_HEAD = 80  # characters of a message's head that --compare matches on
 
 
 @dataclass
@@ -300,20 +308,204 @@ def write_sample(
         "Judge each: `verdict:` TP (a real hazard), FP (not one), or ? (cannot tell).\n",
     ]
     for number, (folder, f) in enumerate(chosen, 1):
-        statement = statement_text(f, root)
-        if len(statement) > STATEMENT_LIMIT:
-            statement = statement[:STATEMENT_LIMIT] + "\n... (cut)"
-        fence = "~~~~" if "```" in statement else "```"
-        parts.append(
-            f"## {number}. {f.get('rule', '?')} ({f.get('code', '')}, {f.get('severity', '?')})\n\n"
-            f"- file: `{f.get('path', '')}` line {f.get('line', '?')}\n"
-            f"- folder: `{folder}`\n"
-            f"- message: {f.get('message', '')}\n\n"
-            f"{fence}sql\n{statement}\n{fence}\n\n"
-            "verdict: \n"
-        )
+        parts.append(finding_markdown(f"{number}.", folder, f, root))
     out.write_text("\n".join(parts), encoding="utf-8")
     return len(chosen)
+
+
+def finding_markdown(label: str, folder: str, f: dict[str, Any], root: Path) -> str:
+    """One finding for judging by hand: heading, file, message, statement, verdict line."""
+    statement = statement_text(f, root)
+    if len(statement) > STATEMENT_LIMIT:
+        statement = statement[:STATEMENT_LIMIT] + "\n... (cut)"
+    fence = "~~~~" if "```" in statement else "```"
+    return (
+        f"## {label} {f.get('rule', '?')} ({f.get('code', '')}, {f.get('severity', '?')})\n\n"
+        f"- file: `{f.get('path', '')}` line {f.get('line', '?')}\n"
+        f"- folder: `{folder}`\n"
+        f"- message: {f.get('message', '')}\n\n"
+        f"{fence}sql\n{statement}\n{fence}\n\n"
+        "verdict: \n"
+    )
+
+
+# --------------------------------------------------------------------------- compare
+
+Pair = tuple[str, dict[str, Any]]  # (folder, finding)
+
+
+@dataclass
+class Comparison:
+    appeared: list[Pair] = field(default_factory=list)  # in this run only
+    disappeared: list[Pair] = field(default_factory=list)  # in the earlier run only
+    exact: int = 0  # same folder, file, rule, section, line and message
+    reworded: int = 0  # same line, the message's head alike, the rest of it changed
+    moved: int = 0  # the message's head alike, another line
+    old_counts: Counter[str] = field(default_factory=Counter)  # findings per rule
+    new_counts: Counter[str] = field(default_factory=Counter)
+    codes: dict[str, str] = field(default_factory=dict)  # rule -> code
+
+
+def load_results(path: Path) -> list[FolderResult]:
+    """The folder results an earlier run wrote with ``--json``."""
+    data = json.loads(path.read_text("utf-8"))
+    if not isinstance(data, list):
+        raise ValueError("not the JSON list that --json writes")
+    names = {f.name for f in fields(FolderResult)}
+    results = []
+    for item in data:
+        if not isinstance(item, dict) or "folder" not in item:
+            raise ValueError("an entry without a folder")
+        known = {k: v for k, v in item.items() if k in names}
+        known.setdefault("command", [])
+        results.append(FolderResult(**known))
+    return results
+
+
+def message_head(message: str) -> str:
+    """What a message says before its first ``: ``, numbers blurred (line numbers and
+    counts move with the lines), at most MESSAGE_HEAD characters."""
+    head = message.split(": ", 1)[0]
+    return re.sub(r"\d+", "#", head)[:MESSAGE_HEAD]
+
+
+def _where(pair: Pair) -> tuple[str, str, str, str]:
+    folder, f = pair
+    return folder, str(f.get("path", "")), str(f.get("rule", "")), str(f.get("section", ""))
+
+
+def _line(pair: Pair) -> int:
+    line = pair[1].get("line")
+    return line if isinstance(line, int) else 0
+
+
+def _exact(pair: Pair) -> tuple[str, str, str, str, int, str]:
+    return (*_where(pair), _line(pair), str(pair[1].get("message", "")))
+
+
+def _same_line(pair: Pair) -> tuple[str, str, str, str, int, str]:
+    return (*_where(pair), _line(pair), message_head(str(pair[1].get("message", ""))))
+
+
+def _moved(pair: Pair) -> tuple[str, str, str, str, str]:
+    return (*_where(pair), message_head(str(pair[1].get("message", ""))))
+
+
+def _match(
+    old: list[Pair], new: list[Pair], key: Callable[[Pair], Hashable], nearest: bool = False
+) -> tuple[list[Pair], list[Pair], int]:
+    """Pair old and new findings with equal ``key``; the unpaired ones of each side and
+    the number paired. ``nearest``: within a key, pair in line order (lines moved)."""
+    buckets: dict[Hashable, list[Pair]] = defaultdict(list)
+    for pair in old:
+        buckets[key(pair)].append(pair)
+    if nearest:
+        for bucket in buckets.values():
+            bucket.sort(key=_line)
+        new = sorted(new, key=_line)
+    unmatched_new = []
+    paired = 0
+    for pair in new:
+        candidates = buckets.get(key(pair))
+        if candidates:
+            candidates.pop(0)
+            paired += 1
+        else:
+            unmatched_new.append(pair)
+    unmatched_old = [pair for bucket in buckets.values() for pair in bucket]
+    return unmatched_old, unmatched_new, paired
+
+
+def compare(old_results: Sequence[FolderResult], new_results: Sequence[FolderResult]) -> Comparison:
+    """Which findings appeared and disappeared between two runs over the same corpus."""
+    old = all_findings(old_results)
+    new = all_findings(new_results)
+    result = Comparison()
+    for pairs, counts in ((old, result.old_counts), (new, result.new_counts)):
+        for _, f in pairs:
+            rule = str(f.get("rule", "?"))
+            counts[rule] += 1
+            result.codes.setdefault(rule, str(f.get("code", "")))
+    old, new, result.exact = _match(old, new, _exact)
+    old, new, result.reworded = _match(old, new, _same_line)
+    old, new, result.moved = _match(old, new, _moved, nearest=True)
+    result.appeared = sorted(new, key=_exact)
+    result.disappeared = sorted(old, key=_exact)
+    return result
+
+
+def folder_changes(
+    old_results: Sequence[FolderResult], new_results: Sequence[FolderResult]
+) -> list[str]:
+    """Folders linted by one run only, or whose exit code or failure changed."""
+    old = {r.folder: r for r in old_results}
+    new = {r.folder: r for r in new_results}
+    lines = []
+    for folder in sorted(old.keys() | new.keys()):
+        before, after = old.get(folder), new.get(folder)
+        if before is None or after is None:
+            lines.append(f"  {folder}: only in the {'earlier' if after is None else 'new'} run")
+        elif (before.exit_code, before.failed) != (after.exit_code, after.failed):
+            detail = after.bad_output or after.error_line or after.stderr_first_line
+            lines.append(
+                f"  {folder}: exit {before.exit_code} -> {after.exit_code}"
+                + (f" ({detail})" if after.failed and detail else "")
+            )
+    return lines
+
+
+def print_comparison(comparison: Comparison, changes: Sequence[str], old_path: Path) -> None:
+    appeared = Counter(str(f.get("rule", "?")) for _, f in comparison.appeared)
+    disappeared = Counter(str(f.get("rule", "?")) for _, f in comparison.disappeared)
+    rules = sorted(
+        comparison.old_counts.keys() | comparison.new_counts.keys(),
+        key=lambda r: (comparison.codes.get(r, ""), r),
+    )
+    print(f"compared with {old_path}")
+    width = max([len(rule) for rule in rules] + [4])
+    header = f"{'code':<6} {'rule':<{width}} {'before':>7} {'after':>7} {'+new':>7} {'-gone':>7}"
+    print(header)
+    print("-" * len(header))
+    for rule in rules:
+        if not (appeared[rule] or disappeared[rule]):
+            continue
+        print(
+            f"{comparison.codes.get(rule, ''):<6} {rule:<{width}} "
+            f"{comparison.old_counts[rule]:>7} {comparison.new_counts[rule]:>7} "
+            f"{appeared[rule]:>7} {disappeared[rule]:>7}"
+        )
+    print("-" * len(header))
+    print(
+        f"{'':<6} {'all':<{width}} {sum(comparison.old_counts.values()):>7} "
+        f"{sum(comparison.new_counts.values()):>7} {len(comparison.appeared):>7} "
+        f"{len(comparison.disappeared):>7}"
+    )
+    print(
+        f"matched: {comparison.exact} unchanged, {comparison.reworded} reworded at the same "
+        f"line, {comparison.moved} at another line; rules without a change are not listed"
+    )
+    print(f"folders whose result changed: {len(changes)}")
+    for line in changes:
+        print(line)
+
+
+def write_comparison(comparison: Comparison, root: Path, old_path: Path, out: Path) -> int:
+    """Every appeared and disappeared finding as Markdown, for judging by hand."""
+    parts = [
+        f"# aerich-lint findings that changed against {old_path} (corpus {root})\n",
+        f"{len(comparison.appeared)} appeared, {len(comparison.disappeared)} disappeared. "
+        "Judge each: `verdict:` TP (a real hazard), FP (not one), or ? (cannot tell); "
+        "for a disappeared finding the verdict is on the finding that is gone.\n",
+    ]
+    for title, sign, pairs in (
+        ("Appeared", "+", comparison.appeared),
+        ("Disappeared", "-", comparison.disappeared),
+    ):
+        parts.append(f"# {title} ({len(pairs)})\n")
+        for number, (folder, f) in enumerate(pairs, 1):
+            parts.append(finding_markdown(f"{sign}{number}.", folder, f, root))
+    out.write_text("\n".join(parts), encoding="utf-8")
+    return len(comparison.appeared) + len(comparison.disappeared)
 
 
 # --------------------------------------------------------------------------- main
@@ -336,9 +528,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per folder")
     parser.add_argument("--sample", type=int, metavar="N", help="sample N warning/error findings")
     parser.add_argument("--seed", type=int, default=0, help="random seed of --sample")
-    parser.add_argument("--out", type=Path, help="file the --sample goes to")
+    parser.add_argument("--out", type=Path, help="file the --sample or the --compare goes to")
     parser.add_argument("--rule", help="list every finding of this rule (name or code)")
     parser.add_argument("--json", type=Path, help="write every folder's result to this file")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="OLD.json",
+        help="findings that appeared and disappeared since the run that wrote OLD.json",
+    )
     parser.add_argument(
         "--index-dialect",
         action="store_true",
@@ -347,6 +545,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.sample is not None and args.out is None:
         parser.error("--sample needs --out FILE")
+    if args.sample is not None and args.compare is not None:
+        parser.error("--sample and --compare both write to --out: run them one at a time")
+    if args.compare is not None and not args.compare.is_file():
+        parser.error(f"no earlier run at {args.compare} (write one with --json)")
     if not args.root.is_dir():
         parser.error(f"no corpus at {args.root} (see benchmarks/README.md to build one)")
     return args
@@ -355,6 +557,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     root: Path = args.root
+    old_results: list[FolderResult] | None = None
+    if args.compare is not None:  # read before the run: a bad file should not cost one
+        try:
+            old_results = load_results(args.compare)
+        except (ValueError, TypeError) as exc:
+            print(f"--compare {args.compare}: {exc}", file=sys.stderr)
+            return 2
     index = read_index(root)
     folders = sorted(index) if index else find_app_folders(root)
     folders = [f for f in folders if (root / f).is_dir()]
@@ -375,6 +584,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\nsample of {written} finding(s) written to {args.out}")
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=1), "utf-8")
+    if old_results is not None:
+        comparison = compare(old_results, results)
+        print()
+        print_comparison(comparison, folder_changes(old_results, results), args.compare)
+        if args.out is not None:
+            written = write_comparison(comparison, root, args.compare, args.out)
+            print(f"\n{written} changed finding(s) written to {args.out}")
     return 1 if any(r.failed for r in results) else 0
 
 

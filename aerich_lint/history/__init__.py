@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aerich_lint.effects import AddColumn, effects
-from aerich_lint.history.schema import Applier, Known, Problem, Schema
+from aerich_lint.effects import AddColumn, CreateTable, RenameTable, effects
+from aerich_lint.history.schema import Applier, Known, NoOp, Problem, Schema
 from aerich_lint.model import DOWNGRADE, UPGRADE, Dialect, Migration, Statement
 from aerich_lint.parse.commands import UNKNOWN_EFFECT
 
@@ -22,6 +22,15 @@ class StatementProblem:
 
 
 @dataclass
+class StatementNoOp:
+    """A statement that did nothing, while what it meant to change was still unchanged
+    when its section ended (no-op-statement's finding)."""
+
+    statement: Statement
+    noop: NoOp
+
+
+@dataclass
 class Step:
     """One migration's place in the history."""
 
@@ -30,6 +39,8 @@ class Step:
     downgraded: Schema | None  # None: no downgrade to apply
     upgrade_problems: list[StatementProblem] = field(default_factory=list)
     downgrade_problems: list[StatementProblem] = field(default_factory=list)
+    upgrade_noops: list[StatementNoOp] = field(default_factory=list)
+    downgrade_noops: list[StatementNoOp] = field(default_factory=list)
     reliable: bool = True  # False once an earlier statement could not be understood
     # Every object a missing reference could name was seen: the history starts at
     # version 0 and was understood up to here (later files do not change it).
@@ -95,14 +106,9 @@ def replay(
         )
         if migration.load_error is None:
             applier = Applier(schema, known)
-            # Past a statement that was not understood, what exists is a guess.
-            judged = True
-            for stmt in migration.statements(UPGRADE):
-                judged = judged and _statement_understood(stmt)
-                for fact in effects(stmt, dialect):
-                    problems = applier.apply(fact)
-                    if judged:
-                        step.upgrade_problems.extend(StatementProblem(stmt, p) for p in problems)
+            step.upgrade_noops = _apply_section(
+                applier, migration.statements(UPGRADE), dialect, step.upgrade_problems
+            )
             if step.upgrade_problems or any(migration.statements(UPGRADE)):
                 snapshot = schema.copy()
             step.after = snapshot
@@ -114,15 +120,9 @@ def replay(
             elif down.statements:
                 downgraded = snapshot.copy()
                 undo = Applier(downgraded, known)
-                judged = True
-                for stmt in down.statements:
-                    judged = judged and _statement_understood(stmt)
-                    for fact in effects(stmt, dialect):
-                        problems = undo.apply(fact)
-                        if judged:
-                            step.downgrade_problems.extend(
-                                StatementProblem(stmt, p) for p in problems
-                            )
+                step.downgrade_noops = _apply_section(
+                    undo, down.statements, dialect, step.downgrade_problems
+                )
                 # (What a downgrade not understood gives back is not known.)
                 step.downgraded = downgraded if _understood(migration, (DOWNGRADE,)) else None
         steps[id(migration)] = step
@@ -133,6 +133,38 @@ def replay(
     if len(migrations) in keep:
         states[len(migrations)] = State(snapshot, known.copy(), reliable)
     return steps, states
+
+
+def _apply_section(
+    applier: Applier,
+    statements: list[Statement],
+    dialect: Dialect,
+    problems: list[StatementProblem],
+) -> list[StatementNoOp]:
+    """Apply one section's statements, adding what fails to ``problems``; the statements
+    that did nothing and still matter when the section ends are returned."""
+    facts = [effects(stmt, dialect) for stmt in statements]
+    created: dict[str, tuple[int, int]] = {}  # table -> (position, line) of its first CREATE
+    for position, (stmt, found) in enumerate(zip(statements, facts, strict=True)):
+        for fact in found:
+            new = fact.table if isinstance(fact, CreateTable) else ""
+            new = fact.new if isinstance(fact, RenameTable) else new
+            if new:
+                created.setdefault(new, (position, stmt.line))
+    noops: list[StatementNoOp] = []
+    # Past a statement that was not understood, what exists is a guess.
+    judged = True
+    for position, (stmt, found) in enumerate(zip(statements, facts, strict=True)):
+        judged = judged and _statement_understood(stmt)
+        applier.later = {t: line for t, (at, line) in created.items() if at > position}
+        before = len(applier.noops)
+        for fact in found:
+            met = applier.apply(fact)
+            if judged:
+                problems.extend(StatementProblem(stmt, p) for p in met)
+        if judged:
+            noops.extend(StatementNoOp(stmt, n) for n in applier.noops[before:])
+    return [n for n in noops if n.noop.holds(applier.schema)]
 
 
 @dataclass(frozen=True)

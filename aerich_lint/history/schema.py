@@ -16,6 +16,7 @@ from aerich_lint.effects import (
     ChangeColumn,
     ColumnInfo,
     ConstraintInfo,
+    CreateFunction,
     CreateIndex,
     CreateTable,
     DeleteRows,
@@ -27,11 +28,24 @@ from aerich_lint.effects import (
     InsertRows,
     RenameColumn,
     RenameTable,
+    Setting,
+    TableCommand,
     Truncate,
     UpdateRows,
 )
 from aerich_lint.model import Dialect
-from aerich_lint.naming import twin_index
+from aerich_lint.naming import (
+    aerich_fk_name,
+    aerich_index_name,
+    mysql_fk_name,
+    pg_unique_name,
+    pg_unseen_name,
+    twin_index,
+)
+
+# A key of Table.constraints: the table has constraints whose names the replay cannot
+# know (renamed, or named by the server in a way that depends on its version).
+UNSURE = "\x00unsure"
 
 
 @dataclass(frozen=True)
@@ -54,8 +68,34 @@ class Table:
 
 @dataclass(frozen=True)
 class Problem:
-    kind: str  # "missing" or "exists"
+    kind: str  # "missing", "exists" or "refused" (the server will not do it)
     message: str
+
+
+@dataclass(frozen=True)
+class NoOp:
+    """A statement that does nothing (IF [NOT] EXISTS met something else than meant),
+    worth a finding only if, when the section ends, what it was meant to change is
+    still as it was: ``constraint`` still on ``table``; index ``index`` still not on
+    ``columns`` (or not of that uniqueness); ``columns`` still missing from ``table``."""
+
+    message: str
+    table: str
+    constraint: str = ""
+    index: str = ""
+    columns: tuple[str, ...] = ()
+    unique: bool = False
+
+    def holds(self, schema: Schema) -> bool:
+        table = schema.tables.get(self.table)
+        if self.constraint:
+            return table is not None and self.constraint in table.constraints
+        if self.index:  # still there; with ``columns``: still not on them
+            found = schema.indexes.get(self.index)
+            return found is not None and (
+                not self.columns or (found.columns, found.unique) != (self.columns, self.unique)
+            )
+        return table is not None and any(c not in table.columns for c in self.columns)
 
 
 class Schema:
@@ -63,12 +103,15 @@ class Schema:
         self.dialect = dialect
         self.tables: dict[str, Table] = {}
         self.indexes: dict[str, Index] = {}  # key: see index_key
+        # PostgreSQL functions by name, the last CREATE of each (volatile-default)
+        self.functions: dict[str, CreateFunction] = {}
         self._owned: set[str] = set()
 
     def copy(self) -> Schema:
         other = Schema(self.dialect)
         other.tables = dict(self.tables)
         other.indexes = dict(self.indexes)
+        other.functions = dict(self.functions)
         # Tables are now shared: neither side owns them, the first write copies.
         self._owned = set()
         return other
@@ -124,6 +167,13 @@ class Applier:
     def __init__(self, schema: Schema, known: Known) -> None:
         self.schema = schema
         self.known = known
+        # tables that later statements of this section create, with the line of each
+        self.later: dict[str, int] = {}
+        # MySQL: SET foreign_key_checks = 0 earlier in the section (the server then
+        # does not look at the table a foreign key references)
+        self.fk_checks_off = False
+        # statements that did nothing (read by no-op-statement once the section ends)
+        self.noops: list[NoOp] = []
 
     # -- helpers ---------------------------------------------------------------
     def _table(self, name: str, problems: list[Problem], verb: str) -> Table | None:
@@ -136,16 +186,72 @@ class Applier:
     def _reference(self, target: str | None, problems: list[Problem], what: str) -> None:
         if self.schema.dialect == Dialect.SQLITE:
             return  # SQLite checks a foreign key's table only when rows are written
-        if target and target not in self.schema.tables and target in self.known.tables:
+        if self.fk_checks_off and self.schema.dialect == Dialect.MYSQL:
+            return  # the referenced table is not looked at
+        if not target or target in self.schema.tables:
+            return
+        if target in self.later:
+            problems.append(
+                Problem(
+                    "missing",
+                    f"{what} references table {target}, which this migration creates only "
+                    f"later (line {self.later[target]}): create {target} first",
+                )
+            )
+        elif target in self.known.tables:
             problems.append(
                 Problem("missing", f"{what} references table {target}, which does not exist")
             )
+
+    # -- the names the server gives ----------------------------------------------
+    def _taken(self, name: str) -> bool:
+        """PostgreSQL: is the name already used by an index or constraint of the schema?"""
+        return name in self.schema.indexes or any(
+            name in t.constraints for t in self.schema.tables.values()
+        )
+
+    def _name(self, table: Table, c: ConstraintInfo, inline: bool = False) -> None:
+        """Record constraint ``c`` of ``table`` (being written) under the name the server
+        gives it when the statement names none (PostgreSQL: ``<table>_<columns>_fkey`` /
+        ``_key`` / ``_pkey``, cut to 63 bytes; MySQL: ``<table>_ibfk_N``)."""
+        dialect = self.schema.dialect
+        if dialect == Dialect.POSTGRES:
+            label = {"PRIMARY KEY": "pkey", "UNIQUE": "key", "FOREIGN KEY": "fkey"}.get(c.kind)
+            if label is None or (not c.columns and c.kind != "PRIMARY KEY"):
+                return  # a CHECK (its name depends on its expression), or columns unknown
+            columns = () if c.kind == "PRIMARY KEY" else c.columns
+            name = pg_unique_name(table.name, columns, label, self._taken)
+            table.constraints[name] = replace(c, name=name)
+            self.known.constraints.add(f"{table.name}.{name}")
+            if c.kind == "UNIQUE":
+                self.schema.indexes[name] = Index(name, table.name, c.columns, True)
+        elif dialect == Dialect.MYSQL and c.kind == "FOREIGN KEY":
+            if inline:
+                # MySQL 8.0 ignores an inline REFERENCES, MariaDB 10.5+ makes it a
+                # foreign key: whether it exists (and so the numbering) is not known
+                table.constraints[UNSURE] = ConstraintInfo(UNSURE, "UNSURE")
+                return
+            name = mysql_fk_name(table.name, set(table.constraints))
+            table.constraints[name] = replace(c, name=name)
+            self.known.constraints.add(f"{table.name}.{name}")
+
+    def _name_column(self, table: Table, column: ColumnInfo) -> None:
+        """The constraints an inline PRIMARY KEY, UNIQUE or REFERENCES gives."""
+        if self.schema.dialect != Dialect.POSTGRES:
+            _auto_indexes(self.schema, table.name, column)
+        if column.primary_key:
+            self._name(table, ConstraintInfo("", "PRIMARY KEY", (column.name,)))
+        elif column.unique and self.schema.dialect == Dialect.POSTGRES:
+            self._name(table, ConstraintInfo("", "UNIQUE", (column.name,)))
+        if column.references:
+            fk = ConstraintInfo("", "FOREIGN KEY", (column.name,), column.references)
+            self._name(table, fk, inline=True)
 
     def _add_table(self, table: Table, constraints: tuple[ConstraintInfo, ...]) -> None:
         self.schema.put(table)
         self.known.tables.add(table.name)
         for column in table.columns.values():
-            _auto_indexes(self.schema, table.name, column)
+            self._name_column(table, column)
         for c in constraints:
             if c.kind == "INDEX" or (c.kind == "UNIQUE" and self.schema.dialect == Dialect.MYSQL):
                 if c.name:
@@ -157,6 +263,8 @@ class Applier:
             elif c.name:
                 table.constraints[c.name] = c
                 self.known.constraints.add(f"{table.name}.{c.name}")
+            else:
+                self._name(table, c)
 
     # -- effects ---------------------------------------------------------------
     def apply(self, fact: Effect) -> list[Problem]:
@@ -174,13 +282,39 @@ class Applier:
                 problems.append(
                     Problem("exists", f"creates table {fact.table}, which already exists")
                 )
+                return
+            have = self.schema.tables[fact.table].columns
+            missing = tuple(c.name for c in fact.columns if c.name not in have)
+            if missing and self.known.complete:
+                listed = ", ".join(missing)
+                self.noops.append(
+                    NoOp(
+                        f"creates table {fact.table} if it does not exist, but it does (created "
+                        f"earlier in the history): nothing is created, and its columns "
+                        f"{listed} are missing",
+                        fact.table,
+                        columns=missing,
+                    )
+                )
             return
+        found: list[Problem] = []
         for column in fact.columns:
             if column.references != fact.table:
-                self._reference(column.references, problems, f"column {fact.table}.{column.name}")
+                self._reference(column.references, found, f"column {fact.table}.{column.name}")
         for c in fact.constraints:
             if c.references != fact.table:
-                self._reference(c.references, problems, f"a foreign key of {fact.table}")
+                self._reference(c.references, found, f"a foreign key of {fact.table}")
+        later = [p for p in found if "creates only later" in p.message]
+        if len(later) > 1:  # the statement fails once: one problem naming every table
+            others = ", ".join(
+                p.message.split(" references table ")[1].split(",")[0] for p in later[1:]
+            )
+            first = later[0]
+            found = [p for p in found if p not in later[1:]]
+            found[found.index(first)] = replace(
+                first, message=f"{first.message} (and {others}, also created later)"
+            )
+        problems.extend(found)
         self._add_table(Table(fact.table, {c.name: c for c in fact.columns}), fact.constraints)
 
     def _DropTable(self, fact: DropTable, problems: list[Problem]) -> None:
@@ -204,6 +338,11 @@ class Applier:
         del self.schema.tables[fact.table]
         moved = table.copy()
         moved.name = fact.new
+        if self.schema.dialect == Dialect.MYSQL and any(
+            n.lower().startswith(f"{fact.table}_ibfk_".lower()) for n in moved.constraints
+        ):
+            # MySQL renames <table>_ibfk_N with the table; MariaDB may not
+            moved.constraints[UNSURE] = ConstraintInfo(UNSURE, "UNSURE")
         self.schema.put(moved)
         self.known.tables.add(fact.new)
         for key in self.schema.table_indexes(fact.table):
@@ -227,7 +366,7 @@ class Applier:
             return
         self._reference(fact.column.references, problems, f"column {fact.table}.{fact.column.name}")
         table.columns[fact.column.name] = fact.column
-        _auto_indexes(self.schema, fact.table, fact.column)
+        self._name_column(table, fact.column)
 
     def _column(
         self, table_name: str, column: str, problems: list[Problem], verb: str
@@ -253,6 +392,10 @@ class Applier:
         for key in self.schema.table_indexes(fact.table):
             if fact.column in self.schema.indexes[key].columns:
                 del self.schema.indexes[key]
+        # the constraints that use the column go with it
+        for name, c in list(writable.constraints.items()):
+            if fact.column in c.columns:
+                del writable.constraints[name]
 
     def _RenameColumn(self, fact: RenameColumn, problems: list[Problem]) -> None:
         table = self._column(fact.table, fact.old, problems, "renames")
@@ -272,6 +415,10 @@ class Applier:
             if fact.old in index.columns:
                 cols = tuple(fact.new if c == fact.old else c for c in index.columns)
                 self.schema.indexes[key] = replace(index, columns=cols)
+        for name, c in list(table.constraints.items()):
+            if fact.old in c.columns:
+                cols = tuple(fact.new if x == fact.old else x for x in c.columns)
+                table.constraints[name] = replace(c, columns=cols)
 
     def _ChangeColumn(self, fact: ChangeColumn, problems: list[Problem]) -> None:
         table = self._column(fact.table, fact.column, problems, "changes")
@@ -313,14 +460,49 @@ class Applier:
                 problems.append(
                     Problem("exists", f"creates index {fact.name}, which already exists")
                 )
+                return
+            old = self.schema.indexes[key]
+            if self.known.complete and (old.table, old.columns, old.unique) != (
+                fact.table,
+                fact.columns,
+                fact.unique,
+            ):
+                what = "a unique index" if fact.unique else "an index"
+                was = "unique index" if old.unique else "index"
+                self.noops.append(
+                    NoOp(
+                        f"creates {what} {fact.name} on {fact.table} ({', '.join(fact.columns)}) "
+                        f"if it does not exist, but {fact.name} exists already, a {was} on "
+                        f"{old.table} ({', '.join(old.columns)}): nothing is created",
+                        fact.table,
+                        index=key,
+                        columns=fact.columns,
+                        unique=fact.unique,
+                    )
+                )
             return
         self.schema.indexes[key] = Index(fact.name, fact.table, fact.columns, fact.unique)
         self.known.indexes.add(key)
 
     def _DropIndex(self, fact: DropIndex, problems: list[Problem]) -> None:
         key = self.schema.index_key(fact.name, fact.table)
+        owner = self._constraint_index(fact.name)
+        if owner is not None:
+            kind = owner.constraints[fact.name].kind
+            problems.append(
+                Problem(
+                    "refused",
+                    f"drops index {fact.name}, the index of the {kind} constraint {fact.name} "
+                    f"of {owner.name}: PostgreSQL refuses (the constraint requires it); drop "
+                    f'the constraint instead: ALTER TABLE "{owner.name}" DROP CONSTRAINT '
+                    f'"{fact.name}"',
+                )
+            )
+            return  # the statement fails: nothing changes
         if key in self.schema.indexes:
             del self.schema.indexes[key]
+        elif fact.if_exists:
+            self._dropped_nothing(fact)
         elif not fact.if_exists and key in self.known.indexes:
             # Indexes the database named itself cannot be tracked reliably:
             # only an index this history created, and that is gone, is reported.
@@ -338,9 +520,88 @@ class Applier:
                 if made is not None and fact.name.startswith("idx_")
                 else ""
             )
+            if not why and (meant := self._aerich_unique(fact.name, fact.table)) is not None:
+                table, c = meant
+                why = (
+                    f" (it is aerich's name for the unique index on {table} "
+                    f"({', '.join(c.columns)}), which the server named {c.name})"
+                )
             problems.append(
                 Problem("missing", f"drops index {fact.name}, which does not exist{why}")
             )
+
+    def _constraint_index(self, name: str) -> Table | None:
+        """PostgreSQL: the table whose UNIQUE or PRIMARY KEY constraint has the index
+        ``name`` (the constraint and its index share the name)."""
+        if self.schema.dialect != Dialect.POSTGRES:
+            return None
+        for table in self.schema.tables.values():
+            found = table.constraints.get(name)
+            if found is not None and found.kind in {"UNIQUE", "PRIMARY KEY"}:
+                return table
+        return None
+
+    def _aerich_unique(self, name: str, table_name: str) -> tuple[str, ConstraintInfo] | None:
+        """The unique constraint (or unique index) that ``name`` is aerich's ``uid_`` name
+        for, when the server gave it another name: (its table, it)."""
+        if not name.startswith("uid_"):
+            return None
+        tables = [table_name] if table_name else list(self.schema.tables)
+        for t in tables:
+            table = self.schema.tables.get(t)
+            if table is None:
+                continue
+            uniques = [c for c in table.constraints.values() if c.kind == "UNIQUE"]
+            uniques += [
+                ConstraintInfo(ix.name, "UNIQUE", ix.columns)
+                for ix in self.schema.indexes.values()
+                if ix.table == t and ix.unique and ix.name not in table.constraints
+            ]
+            for c in uniques:
+                if c.name != name and aerich_index_name("uid", t, c.columns) == name:
+                    return t, c
+        return None
+
+    def _aerich_fk(self, name: str, table: Table) -> ConstraintInfo | None:
+        """The foreign key of ``table`` that ``name`` is aerich's ``fk_`` name for, when
+        the server gave it another name."""
+        for c in table.constraints.values():
+            if c.kind != "FOREIGN KEY" or len(c.columns) != 1 or not c.references:
+                continue
+            target = self.schema.tables.get(c.references)
+            keys = [k for k, col in target.columns.items() if col.primary_key] if target else []
+            for key in keys or ["id"]:
+                aerich = aerich_fk_name(table.name, c.columns[0], c.references, key)
+                if c.name != name and aerich == name:
+                    return c
+        return None
+
+    def _dropped_nothing(self, fact: DropIndex) -> None:
+        """DROP INDEX IF EXISTS of an index that is not there: worth a finding when it is
+        aerich's name for a unique constraint that the server named otherwise (aerich's
+        removal of unique=True from a column made with an inline UNIQUE)."""
+        if not self.known.complete:
+            return
+        meant = self._aerich_unique(fact.name, fact.table)
+        if meant is None:
+            return
+        table, c = meant
+        how = "constraint" if c.name in self.schema.tables[table].constraints else "unique index"
+        drop = (
+            f'ALTER TABLE "{table}" DROP CONSTRAINT "{c.name}"'
+            if how == "constraint"
+            else f'DROP INDEX "{c.name}"'
+        )
+        self.noops.append(
+            NoOp(
+                f"drops index {fact.name} if it exists: there is none, so nothing is dropped "
+                f"and {table} ({', '.join(c.columns)}) stays unique ({fact.name} is aerich's "
+                f"name for it; the server named the {how} {c.name}): {drop}",
+                table,
+                constraint=c.name if how == "constraint" else "",
+                index="" if how == "constraint" else self.schema.index_key(c.name, table),
+            )
+        )
 
     def _AddConstraint(self, fact: AddConstraint, problems: list[Problem]) -> None:
         c = fact.constraint
@@ -368,20 +629,112 @@ class Applier:
                 return
             self.schema.writable(fact.table).constraints[c.name] = c
             self.known.constraints.add(f"{fact.table}.{c.name}")
+        else:
+            self._name(self.schema.writable(fact.table), c)
 
     def _DropConstraint(self, fact: DropConstraint, problems: list[Problem]) -> None:
         table = self.schema.tables.get(fact.table)
         if table is None:  # DROP CONSTRAINT IF EXISTS skips a missing constraint, not table
             self._table(fact.table, problems, "drops a constraint of")
             return
-        if fact.name in table.constraints:
-            del self.schema.writable(fact.table).constraints[fact.name]
+        name = self._constraint_name(table, fact.name)
+        if name is not None:
+            del self.schema.writable(fact.table).constraints[name]
         elif not fact.if_exists and f"{fact.table}.{fact.name}" in self.known.constraints:
             problems.append(
                 Problem("missing", f"drops constraint {fact.name}, which no longer exists")
             )
+        elif self._never_named(table, fact):
+            if not fact.if_exists:
+                problems.append(
+                    Problem(
+                        "missing",
+                        f"drops constraint {fact.name} of {fact.table}, which does not exist: "
+                        f"no migration gave that name{self._named_instead(table, fact.name)}",
+                    )
+                )
+            elif (fk := self._aerich_fk(fact.name, table)) is not None:
+                self.noops.append(
+                    NoOp(
+                        f"drops constraint {fact.name} if it exists: there is none, so nothing "
+                        f"is dropped and the foreign key {fact.table}.{fk.columns[0]} -> "
+                        f"{fk.references} stays ({fact.name} is aerich's name for it; the "
+                        f'server named it {fk.name}): ALTER TABLE "{fact.table}" DROP '
+                        f'CONSTRAINT "{fk.name}"',
+                        fact.table,
+                        constraint=fk.name,
+                    )
+                )
         key = self.schema.index_key(fact.name, fact.table)
         self.schema.indexes.pop(key, None)  # a UNIQUE constraint's index goes with it
+
+    def _constraint_name(self, table: Table, name: str) -> str | None:
+        """The key of ``table``'s constraint ``name`` (MySQL compares without case)."""
+        if name in table.constraints:
+            return name
+        if self.schema.dialect == Dialect.MYSQL:
+            for key in table.constraints:
+                if key.lower() == name.lower():
+                    return key
+        return None
+
+    def _never_named(self, table: Table, fact: DropConstraint) -> bool:
+        """Does the complete history show that ``table`` has no constraint ``fact.name``?
+        PostgreSQL: any constraint but the ones whose server-given names the replay cannot
+        always see (inline CHECK, EXCLUDE, NOT NULL); MySQL: foreign keys."""
+        if not self.known.complete or UNSURE in table.constraints:
+            return False
+        if self.schema.dialect == Dialect.POSTGRES:
+            return not pg_unseen_name(fact.name)
+        return self.schema.dialect == Dialect.MYSQL and fact.kind == "FOREIGN KEY"
+
+    def _named_instead(self, table: Table, name: str) -> str:
+        """What the history did name, in words, after the name it never gave."""
+        if (fk := self._aerich_fk(name, table)) is not None:
+            return (
+                f" ({name} is aerich's name for the foreign key {table.name}.{fk.columns[0]} "
+                f"-> {fk.references}, which the server named {fk.name})"
+            )
+        if (meant := self._aerich_unique(name, table.name)) is not None:
+            return (
+                f" ({name} is aerich's name for the unique constraint on {table.name} "
+                f"({', '.join(meant[1].columns)}), which the server named {meant[1].name})"
+            )
+        index = self.schema.indexes.get(self.schema.index_key(name, table.name))
+        if index is not None and self.schema.dialect == Dialect.POSTGRES:
+            return f" ({name} is an index, not a constraint: drop it with DROP INDEX)"
+        fks = sorted(c.name for c in table.constraints.values() if c.kind == "FOREIGN KEY")
+        if fks and (name.startswith("fk") or "FOREIGN" in name.upper()):
+            return f" (the foreign keys of {table.name} are {', '.join(fks)})"
+        return ""
+
+    def _CreateFunction(self, fact: CreateFunction, problems: list[Problem]) -> None:
+        self.schema.functions[fact.name] = fact
+
+    def _Setting(self, fact: Setting, problems: list[Problem]) -> None:
+        name = fact.name.lower().lstrip("@").rsplit(".", 1)[-1]
+        if name == "foreign_key_checks":
+            value = fact.value.strip("'\"").lower()
+            if value in {"0", "off", "false"}:
+                self.fk_checks_off = True
+            elif value in {"1", "on", "true"}:
+                self.fk_checks_off = False
+
+    def _TableCommand(self, fact: TableCommand, problems: list[Problem]) -> None:
+        table = self.schema.tables.get(fact.table)
+        if table is None:
+            return
+        if fact.command == "RENAME CONSTRAINT":
+            self.schema.writable(fact.table).constraints[UNSURE] = ConstraintInfo(UNSURE, "UNSURE")
+        elif fact.command == "ADD CONSTRAINT USING INDEX" and fact.name:
+            index = self.schema.indexes.pop(self.schema.index_key(fact.index, fact.table), None)
+            columns = index.columns if index is not None else ()
+            writable = self.schema.writable(fact.table)
+            writable.constraints[fact.name] = ConstraintInfo(fact.name, fact.kind, columns)
+            self.known.constraints.add(f"{fact.table}.{fact.name}")
+            if index is not None and fact.kind == "UNIQUE":  # PostgreSQL renames the index
+                key = self.schema.index_key(fact.name, fact.table)
+                self.schema.indexes[key] = replace(index, name=fact.name)
 
     def _rows(self, fact: Effect, problems: list[Problem], verb: str) -> None:
         self._table(fact.table, problems, verb)

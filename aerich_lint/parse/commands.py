@@ -34,6 +34,15 @@ class KnownCommand:
     dialects: frozenset[Dialect] = ALL
 
 
+# PostgreSQL's SET forms with a grammar of their own (sqlglot keeps them opaque).
+_SET_FORMS = (
+    ("TIME", "ZONE"), ("LOCAL", "TIME", "ZONE"), ("SESSION", "TIME", "ZONE"),
+    ("ROLE",), ("LOCAL", "ROLE"), ("SESSION", "ROLE"),
+    ("SESSION", "AUTHORIZATION"), ("LOCAL", "SESSION", "AUTHORIZATION"),
+    ("SESSION", "SESSION", "AUTHORIZATION"), ("CONSTRAINTS",), ("SCHEMA",),
+    ("NAMES",), ("XML", "OPTION"),
+)  # fmt: skip
+
 KNOWN_COMMANDS: tuple[KnownCommand, ...] = (
     KnownCommand("CREATE EXTENSION", ("CREATE", "EXTENSION"), dialects=PG),
     KnownCommand("DROP EXTENSION", ("DROP", "EXTENSION"), dialects=PG),
@@ -46,6 +55,7 @@ KNOWN_COMMANDS: tuple[KnownCommand, ...] = (
     KnownCommand("ENABLE/DISABLE TRIGGER", ("ALTER", "TABLE"), ("TRIGGER",), PG),
     KnownCommand("ROW LEVEL SECURITY", ("ALTER", "TABLE"), ("ROW", "LEVEL", "SECURITY"), PG),
     KnownCommand("ALTER TABLE OWNER", ("ALTER", "TABLE"), ("OWNER", "TO"), PG),
+    KnownCommand("DETACH PARTITION", ("ALTER", "TABLE"), ("DETACH", "PARTITION"), PG),
     KnownCommand("ALTER SEQUENCE", ("ALTER", "SEQUENCE"), dialects=PG),
     KnownCommand("CREATE FUNCTION", ("CREATE", "FUNCTION"), dialects=PG | MY),
     KnownCommand("CREATE FUNCTION", ("CREATE", "OR", "REPLACE", "FUNCTION"), dialects=PG),
@@ -70,6 +80,11 @@ KNOWN_COMMANDS: tuple[KnownCommand, ...] = (
     KnownCommand("REFRESH MATERIALIZED VIEW", ("REFRESH", "MATERIALIZED", "VIEW"), dialects=PG),
     KnownCommand("LOCK TABLE", ("LOCK",), dialects=PG | MY),
     KnownCommand("RESET", ("RESET",), dialects=PG),
+    # SET forms sqlglot keeps opaque: a list value (SET search_path TO a, b) and the
+    # forms with a grammar of their own; none changes the schema
+    *(KnownCommand("SET", ("SET", *form), dialects=PG) for form in _SET_FORMS),
+    KnownCommand("SET", ("SET",), ("TO",), PG),
+    KnownCommand("SET", ("SET",), ("=",), PG),
     KnownCommand("VACUUM", ("VACUUM",), dialects=PG | LITE),
     # PostgreSQL refuses these two inside a transaction block (concurrently-in-transaction)
     KnownCommand("REINDEX CONCURRENTLY", ("REINDEX",), ("CONCURRENTLY",), PG),

@@ -39,6 +39,7 @@ from aerich_lint.effects import (
     UpdateRows,
 )
 from aerich_lint.model import Dialect
+from aerich_lint.parse import postgres
 
 
 def ident(node: Any) -> str:
@@ -192,6 +193,10 @@ def _compute(e: exp.Expr, dialect: Dialect) -> list[Effect]:
         return [InsertRows(table_name(target.this if isinstance(target, exp.Schema) else target))]
     if isinstance(e, exp.Set):
         return [s for item in e.expressions if (s := _setting(item)) is not None]
+    if dialect == Dialect.POSTGRES and isinstance(e, exp.Select):
+        settings = postgres.set_config_calls(e)  # SELECT set_config('name', 'value', local)
+        if settings:
+            return list(settings)
     if isinstance(e, exp.Pragma):
         pragma = _pragma(e)
         return [ReadRows("")] if pragma.name in _PRAGMA_READS else [pragma]
@@ -287,7 +292,8 @@ def _setting(item: Any) -> Setting | None:
         name = node.this.sql().lower() if node.this is not None else ""
         value = node.expression
         text = value.name if isinstance(value, exp.Literal) else value.sql()
-        return Setting("", name=name, value=str(text))
+        local = isinstance(item, exp.SetItem) and str(item.args.get("kind") or "") == "LOCAL"
+        return Setting("", name=name, value=str(text), local=local)
     return None
 
 
@@ -318,6 +324,9 @@ def _create(e: exp.Create, dialect: Dialect) -> list[Effect]:
         return [CreateTable(table_name(schema), columns, bool(e.args.get("exists")), constraints)]
     if kind == "DATABASE":
         return [CreateDatabase("", name=table_name(e.this))]
+    if kind == "FUNCTION" and dialect == Dialect.POSTGRES:
+        function = postgres.created_function(e)
+        return [function] if function is not None else []
     if kind == "INDEX":
         index = e.this
         table = index.args.get("table") if isinstance(index, exp.Index) else None
@@ -433,11 +442,16 @@ def _alter_table(e: exp.Alter, dialect: Dialect) -> list[Effect]:
         )
     for action in e.args.get("actions") or []:
         if isinstance(action, exp.ColumnDef):
+            pg = dialect == Dialect.POSTGRES
             out.append(
                 AddColumn(
                     table,
                     column_info(action, dialect),
                     if_not_exists=bool(action.args.get("exists")),
+                    default_calls=postgres.default_calls(postgres.column_default(action))
+                    if pg
+                    else (),
+                    generation=postgres.generation(action) if pg else "",
                 )
             )
         elif isinstance(action, exp.Drop):
@@ -573,6 +587,7 @@ _TABLE_COMMANDS = frozenset(
         "ROW LEVEL SECURITY",
         "ALTER TABLE OWNER",
         "LOCK TABLE",
+        "DETACH PARTITION",
     }
 )
 
@@ -585,10 +600,18 @@ def _command(e: exp.Command, dialect: Dialect) -> list[Effect]:
 
     from aerich_lint.parse.commands import known_command, words
 
-    if str(e.this).upper() not in {"ALTER", "LOCK"}:
-        return []  # every command of _TABLE_COMMANDS starts with one of these
+    head = str(e.this).upper()
     rest = e.expression
     rest_text = rest.name if isinstance(rest, exp.Literal) else str(rest or "")
+    if dialect == Dialect.POSTGRES and head in postgres.COMMAND_HEADS:
+        # REINDEX, LOCK TABLE (its mode), CREATE FUNCTION, SET and RESET forms
+        text = f"{e.this} {rest_text}"
+        pg_tokens = postgres.tokens_of(text)
+        read = postgres.command_facts(known_command(pg_tokens, dialect), text, pg_tokens)
+        if read is not None:
+            return read
+    if head not in {"ALTER", "LOCK"}:
+        return []  # every command of _TABLE_COMMANDS starts with one of these
     try:
         # separately: after a command keyword the tokenizer keeps the rest as one string
         tokens = _tokenizer(dialect).tokenize(str(e.this))[:1]
@@ -628,6 +651,8 @@ def _command(e: exp.Command, dialect: Dialect) -> list[Effect]:
         return [TableCommand(table, name, after("CONSTRAINT"), kind, after("INDEX"))]
     if name in {"VALIDATE CONSTRAINT", "RENAME CONSTRAINT"}:
         return [TableCommand(table, name, after("CONSTRAINT"))]
+    if name == "DETACH PARTITION":
+        return [postgres.detach_partition(table, tokens, ws)]
     return [TableCommand(table, name)]
 
 

@@ -17,6 +17,7 @@ from aerich_lint.rules.concurrently_in_transaction import ConcurrentlyInTransact
 from aerich_lint.rules.constraint_not_valid import ConstraintNotValidRule
 from aerich_lint.rules.data_migration import DataMigrationRule
 from aerich_lint.rules.delete_without_where import DeleteWithoutWhereRule
+from aerich_lint.rules.deleted_migration import DeletedMigrationRule
 from aerich_lint.rules.downgrade_broken import DowngradeBrokenRule
 from aerich_lint.rules.downgrade_failed import DowngradeFailedRule
 from aerich_lint.rules.downgrade_mismatch import DowngradeMismatchRule
@@ -26,12 +27,15 @@ from aerich_lint.rules.drop_table import DropTableRule
 from aerich_lint.rules.duplicate_version import DuplicateVersionRule
 from aerich_lint.rules.edited_migration import EditedMigrationRule
 from aerich_lint.rules.exclusive_lock import ExclusiveLockRule
+from aerich_lint.rules.frozen_default import FrozenDefaultRule
 from aerich_lint.rules.implicit_commit import ImplicitCommitRule
 from aerich_lint.rules.invalid_migration import InvalidMigrationRule
 from aerich_lint.rules.lock_timeout import LockTimeoutRule
 from aerich_lint.rules.missing_downgrade import MissingDowngradeRule
 from aerich_lint.rules.models_state_mismatch import ModelsStateMismatchRule
+from aerich_lint.rules.mysql_add_foreign_key import MysqlAddForeignKeyRule
 from aerich_lint.rules.mysql_unsupported_syntax import MysqlUnsupportedSyntaxRule
+from aerich_lint.rules.no_op_statement import NoOpStatementRule
 from aerich_lint.rules.non_concurrent_index import NonConcurrentIndexRule
 from aerich_lint.rules.non_transactional import NonTransactionalRule
 from aerich_lint.rules.not_executed import NotExecutedRule
@@ -74,12 +78,15 @@ RULES: tuple[Rule, ...] = (
     DowngradeBrokenRule(),
     DowngradeMismatchRule(),
     ModelsStateMismatchRule(),
+    NoOpStatementRule(),
     DuplicateVersionRule(),
     VersionNameRule(),
     OldFormatRule(),
     DataMigrationRule(),
     PythonHazardRule(),
+    FrozenDefaultRule(),
     EditedMigrationRule(),  # only active with --since
+    DeletedMigrationRule(),  # only active with --since
     # --- PostgreSQL online-safety rules (issue 4, AL301-AL319) ---
     NonConcurrentIndexRule(),
     ConcurrentlyInTransactionRule(),
@@ -97,6 +104,7 @@ RULES: tuple[Rule, ...] = (
     SqliteUnsupportedAlterRule(),
     SqlitePragmaInTransactionRule(),
     AddRequiredColumnRule(),
+    MysqlAddForeignKeyRule(),
     # --- found by `aerich-lint verify` on a real database (issue 6, AL401-AL409) ---
     UpgradeFailedRule(),
     DowngradeFailedRule(),

@@ -16,16 +16,20 @@ from collections.abc import Iterator
 from typing import TypeVar
 
 from aerich_lint.effects import (
+    AddColumn,
+    ChangeColumn,
     CreateIndex,
     DropIndex,
     Effect,
     RenameColumn,
     RenameTable,
     TableCommand,
+    UpdateRows,
 )
 from aerich_lint.history.schema import Applier, Known, Schema
 from aerich_lint.model import DOWNGRADE, UPGRADE, Statement
 from aerich_lint.naming import is_aerich_index
+from aerich_lint.parse.commands import UNKNOWN_EFFECT
 from aerich_lint.rules.base import Context
 from aerich_lint.targets import Target
 
@@ -133,6 +137,51 @@ def dropped_index_table(ctx: Context, section: str, stmt: Statement, fact: DropI
     if not table:
         return ""
     return table if live_table(ctx, section, stmt, table) else None
+
+
+def index_table(ctx: Context, section: str, stmt: Statement, name: str) -> str | None:
+    """The live table of index ``name`` that ``stmt`` locks (REINDEX INDEX), found as
+    ``dropped_index_table`` finds a dropped index's: "" when unknown, None when the table
+    is new in this migration or the complete history never created the index."""
+    return dropped_index_table(ctx, section, stmt, DropIndex("", name=name))
+
+
+def added_column(
+    ctx: Context, section: str, stmt: Statement, table: str, column: str
+) -> tuple[Statement, AddColumn] | None:
+    """The ADD COLUMN earlier in this section that created ``table.column`` (its names
+    followed back through renames earlier in the migration), with its statement."""
+    origin = original_column(ctx, section, stmt, table, column)
+    tables = {table, original_table(ctx, section, stmt, table)}
+    statements = ctx.statements(section)
+    found = None
+    for index, fact in indexed(ctx, section, AddColumn):
+        if index < stmt.index and fact.table in tables and fact.column.name == origin:
+            found = (statements[index], fact)
+    return found
+
+
+def filled_between(
+    ctx: Context, section: str, first: Statement, later: Statement, table: str, column: str
+) -> bool | None:
+    """Does a statement between ``first`` and ``later`` fill ``table.column`` in its
+    existing rows? True: an UPDATE sets it; None: a statement that may (one not
+    understood, a DO block, a type change with its USING); False: none does."""
+    maybe = section in ctx.migration.not_executed  # SQL built at run time was not read
+    for stmt in ctx.statements(section)[first.index + 1 : later.index]:
+        if stmt.error is not None or stmt.command == "" or stmt.command in UNKNOWN_EFFECT:
+            maybe = True
+        for fact in ctx.effects(stmt):
+            if isinstance(fact, UpdateRows) and fact.table == table and column in fact.columns:
+                return True
+            if (
+                isinstance(fact, ChangeColumn)
+                and fact.table == table
+                and fact.column == column
+                and (fact.new_type is not None or fact.definition is not None)
+            ):
+                maybe = True
+    return None if maybe else False
 
 
 def validations(ctx: Context, section: str, table: str) -> list[tuple[int, str]]:

@@ -145,9 +145,10 @@ class Context:
         return True
 
     def fails_missing(self, section: str, stmt: Statement) -> bool:
-        """Does the replay report ``stmt`` as using a missing object (unknown-object in an
-        upgrade, downgrade-broken in a downgrade, when that rule is in force)? Then the
-        statement fails rather than deletes anything, and that rule is the one finding."""
+        """Does the replay report ``stmt`` as failing: it uses a missing object, or the
+        server refuses it (DROP INDEX of a constraint's index)? That is unknown-object in
+        an upgrade, downgrade-broken in a downgrade, when that rule is in force; then the
+        statement deletes or locks nothing, and that rule is the one finding."""
         step = self.history
         if step is None or not step.reliable:
             return False
@@ -159,7 +160,7 @@ class Context:
         return owner in self.enabled and any(
             found.statement.index == stmt.index
             and found.statement.section == section
-            and found.problem.kind == "missing"
+            and found.problem.kind in ("missing", "refused")
             for found in problems
         )
 

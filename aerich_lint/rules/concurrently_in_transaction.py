@@ -2,7 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aerich_lint.effects import CreateDatabase, CreateIndex, DropDatabase, DropIndex
+from aerich_lint.effects import (
+    CreateDatabase,
+    CreateIndex,
+    DropDatabase,
+    DropIndex,
+    TableCommand,
+)
 from aerich_lint.model import DOWNGRADE, SECTIONS, Dialect, Severity, Statement
 from aerich_lint.rules._online import in_returned_script
 from aerich_lint.rules.base import Context, Rule, Violation
@@ -22,8 +28,9 @@ class ConcurrentlyInTransactionRule(Rule):
     summary = "A statement PostgreSQL refuses inside a transaction block runs in one."
     why = (
         "CREATE INDEX CONCURRENTLY, DROP INDEX CONCURRENTLY, REINDEX ... CONCURRENTLY, "
-        "VACUUM, CREATE DATABASE and DROP DATABASE (and, before PostgreSQL 12, ALTER TYPE "
-        "... ADD VALUE) cannot run inside a transaction block: the server answers `... "
+        "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY, VACUUM, CREATE DATABASE and "
+        "DROP DATABASE (and, before PostgreSQL 12, ALTER TYPE ... ADD VALUE) cannot run "
+        "inside a transaction block: the server answers `... "
         "cannot run inside a transaction block` and the migration fails on the spot.\n\n"
         "aerich runs an upgrade inside a transaction unless the file sets "
         "RUN_IN_TRANSACTION = False, and runs every downgrade inside one, whatever the file "
@@ -86,6 +93,12 @@ class ConcurrentlyInTransactionRule(Rule):
                 return "CREATE DATABASE"
             if isinstance(fact, DropDatabase):
                 return "DROP DATABASE"
+            if (
+                isinstance(fact, TableCommand)
+                and fact.command == "DETACH PARTITION"
+                and fact.mode == "CONCURRENTLY"
+            ):
+                return "ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY"
         if stmt.command in _REFUSED_COMMANDS:
             return _REFUSED_COMMANDS[stmt.command]
         if stmt.command == "ALTER TYPE ADD VALUE" and not ctx.target.at_least(12):

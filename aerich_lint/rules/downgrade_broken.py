@@ -18,6 +18,11 @@ class DowngradeBrokenRule(Rule):
         "until a rollback is needed during an incident. Aerich's own downgrade for a dropped "
         "model that another model references re-adds the foreign key to a table it never "
         're-creates: PostgreSQL answers `relation "category" does not exist`.'
+        "\n\nAs in unknown-object, the names the server gave unnamed constraints are "
+        "known: a downgrade that drops aerich's `fk_...` name for a foreign key PostgreSQL "
+        "named `<table>_<column>_fkey`, drops the index of a UNIQUE constraint with DROP "
+        "INDEX, or creates a table whose foreign key references a table it re-creates "
+        "only later, fails."
     )
     example = (
         "-- upgrade\n"

@@ -26,7 +26,7 @@ class DropColumnRule(Rule):
         "\n\nA DROP ... IF EXISTS of a column that no migration of a history starting at "
         "version 0 created is a warning: it is absent (nothing happens) or was made "
         "outside the migrations (Tortoise's generate_schemas, by hand), and then its "
-        "data goes."
+        "data goes. That finding is no-op-statement's when that rule is in force."
     )
     example = 'ALTER TABLE "product" DROP COLUMN "name";'
     fix = (
@@ -46,7 +46,7 @@ class DropColumnRule(Rule):
             where = f"{fact.table}.{fact.column}"
             if verdict is Drop.LOST:
                 yield Violation(f"drops column {where}: its data is deleted", stmt, section)
-            elif verdict is Drop.MAYBE:
+            elif verdict is Drop.MAYBE and "no-op-statement" not in ctx.enabled:
                 yield Violation(
                     f"drops column {where} if it exists: no migration of this history "
                     f"created it, so it is absent (nothing happens) or was made outside the "

@@ -22,7 +22,7 @@ class DropTableRule(Rule):
         "\n\nA DROP ... IF EXISTS of a table that no migration of a history starting at "
         "version 0 created is a warning: it is absent (nothing happens) or was made "
         "outside the migrations (Tortoise's generate_schemas, by hand), and then its "
-        "data goes."
+        "data goes. That finding is no-op-statement's when that rule is in force."
     )
     example = 'DROP TABLE IF EXISTS "category";'
     fix = (
@@ -44,7 +44,7 @@ class DropTableRule(Rule):
                 yield Violation(
                     f"drops table {fact.table}: every row in it is deleted", stmt, section
                 )
-            elif verdict is Drop.MAYBE:
+            elif verdict is Drop.MAYBE and "no-op-statement" not in ctx.enabled:
                 yield Violation(
                     f"drops table {fact.table} if it exists: no migration of this history "
                     f"created it, so it is absent (nothing happens) or was made outside the "
