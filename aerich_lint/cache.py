@@ -34,7 +34,10 @@ import sys
 import tempfile
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
 
 from aerich_lint import __version__
 from aerich_lint.model import (
@@ -67,8 +70,9 @@ def _effect_types() -> dict[str, type[Any]]:
 
 @cache
 def fingerprint() -> str:
-    """aerich-lint's version, its source files' state and sqlglot's installed files
-    (found without importing it: warm runs never load sqlglot)."""
+    """aerich-lint's version, its source files' state and the installed files of the
+    parsers whose verdicts it stores: sqlglot (its compiled build included) and pglast, the
+    judge of valid PostgreSQL (found without importing them: warm runs load neither)."""
     from importlib.util import find_spec
 
     package = Path(__file__).parent
@@ -76,16 +80,20 @@ def fingerprint() -> str:
         f"{p.relative_to(package)}:{p.stat().st_mtime_ns}:{p.stat().st_size}"
         for p in package.rglob("*.py")
     )
-    spec = find_spec("sqlglot")
-    sqlglot = "?"
-    if spec is not None and spec.origin:
-        installed = Path(spec.origin).parent
-        sqlglot = ";".join(
-            f"{p.name}:{p.stat().st_mtime_ns}:{p.stat().st_size}"
-            for p in sorted(installed.glob("_version.py")) + sorted(installed.glob("*.so"))
-        ) or str(installed)
-    raw = "\n".join([__version__, sqlglot, sys.version, str(FORMAT), *stamps])
+    parsers = [_installed(find_spec(name)) for name in ("sqlglot", "pglast")]
+    raw = "\n".join([__version__, *parsers, sys.version, str(FORMAT), *stamps])
     return f"{__version__}-{hashlib.sha256(raw.encode()).hexdigest()[:16]}"
+
+
+def _installed(spec: ModuleSpec | None) -> str:
+    """A parser's version and compiled parts by their stamps; "?" when it is absent."""
+    if spec is None or not spec.origin:
+        return "?"
+    installed = Path(spec.origin).parent
+    return ";".join(
+        f"{p.name}:{p.stat().st_mtime_ns}:{p.stat().st_size}"
+        for p in sorted(installed.glob("_version.py")) + sorted(installed.glob("*.so"))
+    ) or str(installed)
 
 
 def platform_dir() -> Path:

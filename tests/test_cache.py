@@ -56,7 +56,7 @@ def test_warm_run_gives_the_same_findings_without_sqlglot(project: Path) -> None
         "import sys, io, contextlib\nfrom aerich_lint.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    try:\n        main(['--dialect', 'postgres', '.'])\n    except SystemExit:\n        pass\n"
-        "print(any(m.startswith('sqlglot') for m in sys.modules))\n"
+        "print(any(m.startswith(('sqlglot', 'pglast')) for m in sys.modules))\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "AERICH_LINT_CACHE_DIR"}
     for _ in range(2):  # the run that writes the findings back, and one that reads them
@@ -180,6 +180,30 @@ def test_an_upgrade_of_aerich_lint_starts_a_new_cache(project: Path) -> None:
     findings(project)
     assert not stale.exists()
     assert len([p for p in cache.iterdir() if p.is_dir()]) == 1
+
+
+def test_a_new_parser_version_starts_a_new_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sqlglot's and pglast's verdicts are stored: another build of either is a new
+    cache version, found by its installed files without importing it."""
+    from aerich_lint import cache
+
+    seen: list[str] = []
+    real = cache._installed
+
+    def stamped(spec: object) -> str:
+        name = getattr(spec, "name", "?")
+        seen.append(name)
+        return real(spec) + (":rebuilt" if name == rebuilt else "")  # type: ignore[arg-type]
+
+    prints = {}
+    for rebuilt in ("none", "sqlglot", "pglast"):
+        cache.fingerprint.cache_clear()
+        monkeypatch.setattr(cache, "_installed", stamped)
+        prints[rebuilt] = cache.fingerprint()
+    cache.fingerprint.cache_clear()
+    assert len(set(prints.values())) == 3
+    assert seen[:2] == ["sqlglot", "pglast"]
+    assert real(None) == "?"
 
 
 def test_executed_migrations_are_not_cached(tmp_path: Path) -> None:

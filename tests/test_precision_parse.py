@@ -405,7 +405,7 @@ STILL_INVALID = [
     ("postgres", "CREATE INDEX idx ON ONLY product (name,;", "sql-syntax"),
     ("postgres", "CREATE UNIQUE INDEX idx ON product (name NULLS NOT DISTINCT;", "sql-syntax"),
     ("postgres", "CREATE VIEW v WITH (security_barrier AS SELECT 1;", "sql-syntax"),
-    ("postgres", "CREATE VIEW v AS SELEC name FROM product WITH CHECK OPTION;", "unrecognized-sql"),
+    ("postgres", "CREATE VIEW v AS SELEC name FROM product WITH CHECK OPTION;", "sql-syntax"),
     ("mysql", "REPLACE INTO `product` (`id`, `name`) VALUES (1, 'x';", "unrecognized-sql"),
     ("sqlite", "CREATE TABLE kv (k TEXT PRIMARY KEY v TEXT) WITHOUT ROWID;", "sql-syntax"),
 ]

@@ -51,6 +51,8 @@ KNOWN_COMMANDS: tuple[KnownCommand, ...] = (
     KnownCommand("ALTER TYPE", ("ALTER", "TYPE"), dialects=PG),
     KnownCommand("VALIDATE CONSTRAINT", ("ALTER", "TABLE"), ("VALIDATE", "CONSTRAINT"), PG),
     KnownCommand("RENAME CONSTRAINT", ("ALTER", "TABLE"), ("RENAME", "CONSTRAINT"), PG),
+    # before USING INDEX: REPLICA IDENTITY USING INDEX adds no constraint
+    KnownCommand("REPLICA IDENTITY", ("ALTER", "TABLE"), ("REPLICA", "IDENTITY"), PG),
     KnownCommand("ADD CONSTRAINT USING INDEX", ("ALTER", "TABLE"), ("USING", "INDEX"), PG),
     KnownCommand("ENABLE/DISABLE TRIGGER", ("ALTER", "TABLE"), ("TRIGGER",), PG),
     KnownCommand("ROW LEVEL SECURITY", ("ALTER", "TABLE"), ("ROW", "LEVEL", "SECURITY"), PG),
@@ -103,13 +105,46 @@ KNOWN_COMMANDS: tuple[KnownCommand, ...] = (
     KnownCommand("CREATE INDEX", ("CREATE", "INDEX"), dialects=MY),
     KnownCommand("CREATE INDEX", ("CREATE", "UNIQUE", "INDEX"), dialects=MY),
     KnownCommand("CREATE INDEX", ("CREATE", "FULLTEXT", "INDEX"), dialects=MY),
-)
+    # PostgreSQL statements sqlglot keeps opaque (or rejects) that change no table or
+    # column the replay follows (checked valid on the server: tests/test_parse_postgres.py)
+    *(KnownCommand(f"ALTER TABLE {n}", ("ALTER", "TABLE"), c, PG) for n, c in (
+        ("ATTACH PARTITION", ("ATTACH", "PARTITION")), ("CLUSTER ON", ("CLUSTER", "ON")),
+        ("RESET", ("RESET", "(")), ("ALTER CONSTRAINT", ("ALTER", "CONSTRAINT")),
+        ("SET STATISTICS", ("SET", "STATISTICS")), ("SET STORAGE", ("SET", "STORAGE")),
+        ("SET COMPRESSION", ("SET", "COMPRESSION")), ("ADD IDENTITY", ("ADD", "GENERATED")),
+        ("DROP IDENTITY", ("DROP", "IDENTITY")),
+    )),
+    *(KnownCommand(" ".join(p), p, dialects=PG) for p in (
+        ("CREATE", "DOMAIN"), ("ALTER", "DOMAIN"), ("DROP", "DOMAIN"),
+        ("CREATE", "FOREIGN", "TABLE"), ("ALTER", "FOREIGN", "TABLE"),
+        ("DROP", "FOREIGN", "TABLE"),
+        ("CREATE", "FOREIGN", "DATA", "WRAPPER"), ("CREATE", "SERVER"), ("ALTER", "SERVER"),
+        ("DROP", "SERVER"), ("CREATE", "USER", "MAPPING"), ("DROP", "USER", "MAPPING"),
+        ("IMPORT", "FOREIGN", "SCHEMA"), ("CREATE", "SCHEMA"),
+        ("ALTER", "MATERIALIZED", "VIEW"), ("ALTER", "TRIGGER"), ("SECURITY", "LABEL"),
+        ("CREATE", "STATISTICS"), ("ALTER", "STATISTICS"), ("DROP", "STATISTICS"),
+        ("CREATE", "COLLATION"), ("ALTER", "COLLATION"), ("DROP", "COLLATION"),
+        ("CREATE", "RULE"), ("DROP", "RULE"),
+        ("CREATE", "PUBLICATION"), ("ALTER", "PUBLICATION"), ("DROP", "PUBLICATION"),
+        ("CREATE", "TEXT", "SEARCH"), ("ALTER", "TEXT", "SEARCH"), ("DROP", "TEXT", "SEARCH"),
+        ("ALTER", "FUNCTION"), ("ALTER", "PROCEDURE"), ("ALTER", "ROUTINE"), ("CALL",),
+        ("CREATE", "ROLE"), ("ALTER", "ROLE"), ("DROP", "ROLE"), ("CREATE", "USER"),
+        ("ALTER", "USER"), ("DROP", "USER"), ("REASSIGN", "OWNED"), ("DROP", "OWNED"),
+        ("NOTIFY",), ("START", "TRANSACTION"), ("BEGIN",), ("SAVEPOINT",),
+        ("RELEASE",), ("ABORT",),
+    )),
+    KnownCommand("CREATE RULE", ("CREATE", "OR", "REPLACE", "RULE"), dialects=PG),
+    # renames every table of the schema, which the replay does not follow
+    KnownCommand("ALTER SCHEMA RENAME", ("ALTER", "SCHEMA"), ("RENAME",), PG),
+    KnownCommand("ALTER SCHEMA", ("ALTER", "SCHEMA"), dialects=PG),
+)  # fmt: skip
 
 
 # Known commands whose effect on tables and columns cannot be read from the statement:
-# a DO block runs arbitrary PL/pgSQL (typically a guarded ALTER TABLE). The replay
-# cannot follow them, so the history rules stay quiet after one.
-UNKNOWN_EFFECT = frozenset({"DO"})
+# a DO block runs arbitrary PL/pgSQL (typically a guarded ALTER TABLE), so does the
+# procedure a CALL runs; ALTER SCHEMA ... RENAME moves every table of the schema. The
+# replay cannot follow them, so the history rules stay quiet after one.
+UNKNOWN_EFFECT = frozenset({"DO", "CALL", "ALTER SCHEMA RENAME"})
 
 
 def words(tokens: list[Token]) -> list[str]:

@@ -180,7 +180,7 @@ def _compute(e: exp.Expr, dialect: Dialect) -> list[Effect]:
             UpdateRows(
                 table_name(e.this),
                 has_where=e.args.get("where") is not None,
-                columns=tuple(ident(item.this) for item in pairs),
+                columns=tuple(_set_column(item.this, dialect) for item in pairs),
                 computed=bool(pairs)
                 and all(
                     item.expression is not None and item.expression.find(exp.Column) is not None
@@ -193,6 +193,10 @@ def _compute(e: exp.Expr, dialect: Dialect) -> list[Effect]:
         return [InsertRows(table_name(target.this if isinstance(target, exp.Schema) else target))]
     if isinstance(e, exp.Set):
         return [s for item in e.expressions if (s := _setting(item)) is not None]
+    if isinstance(e, exp.Copy) and isinstance(e.this, (exp.Table, exp.Schema)):
+        # COPY t FROM ... loads rows into t; COPY t TO ... only reads them
+        table = table_name(e.this.this if isinstance(e.this, exp.Schema) else e.this)
+        return [InsertRows(table) if e.args.get("kind") else ReadRows(table)]
     if dialect == Dialect.POSTGRES and isinstance(e, exp.Select):
         settings = postgres.set_config_calls(e)  # SELECT set_config('name', 'value', local)
         if settings:
@@ -206,6 +210,14 @@ def _compute(e: exp.Expr, dialect: Dialect) -> list[Effect]:
     if isinstance(e, exp.Command):
         return _command(e, dialect)
     return []
+
+
+def _set_column(target: Any, dialect: Dialect) -> str:
+    """The column an UPDATE's ``SET a.b = ...`` sets: on PostgreSQL field b of composite
+    column a (it refuses a table-qualified target); elsewhere column b of table a."""
+    if dialect == Dialect.POSTGRES and isinstance(target, exp.Column) and target.table:
+        return ident(target.parts[0])
+    return ident(target)
 
 
 # PRAGMAs that only report (sqlglot reads ``table_info(t)`` as ``table_info = t``).

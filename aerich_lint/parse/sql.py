@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -50,22 +51,201 @@ def parse_chunk(
 ) -> list[Statement]:
 
     sql_dialect = _dialect(dialect)
+    # PostgreSQL: the server's own parser judges the SQL (see _server_plan)
+    judged = dialect == Dialect.POSTGRES and bool(chunk.sql.strip()) and _pglast_available()
+    verdicts: list[Any] | None = None
     try:
         tokens = sql_dialect.tokenize(chunk.sql)
     except TokenError as exc:
-        return _token_error(chunk, section, dialect, first_index, exc)
-    statements: list[Statement] = []
-    groups = _split(tokens, dialect)
+        script = _judge_script(chunk.sql) if judged else None
+        spans = script.spans if script is not None and script.error is None else None
+        placed = _token_error(chunk, section, dialect, first_index, exc, spans)
+        if script is not None:
+            verdicts = _each_statement(chunk.sql, [(s.sql, a) for s, a in placed], script)
+    else:
+        groups = _split(tokens, dialect)
+        if judged and groups:
+            groups, verdicts = _server_plan(groups, chunk.sql, dialect)
+        placed = []
+        for group in groups:
+            start, end = group[0].start, group[-1].end + 1
+            index = first_index + len(placed)
+            placed.append((_statement(chunk, section, dialect, group, start, end, index), start))
+    if verdicts is not None:
+        for (stmt, start), verdict in zip(placed, verdicts, strict=True):
+            if verdict is None:
+                _accepted(stmt)
+                _judge_body(chunk, stmt, start)
+            else:
+                _refuse(chunk, stmt, start, verdict)
+    statements = [stmt for stmt, _ in placed]
     previous_end = 0
     previous: Statement | None = None
-    for group in groups:
-        start, end = group[0].start, group[-1].end + 1
-        stmt = _statement(chunk, section, dialect, group, start, end, first_index + len(statements))
+    for stmt, start in placed:
         _attach_suppressions(chunk, chunk.sql[previous_end:start], previous_end, previous, stmt)
-        statements.append(stmt)
-        previous, previous_end = stmt, end
+        previous, previous_end = stmt, start + len(stmt.sql)
     _attach_suppressions(chunk, chunk.sql[previous_end:], previous_end, previous, None)
     return statements
+
+
+def _pglast_available() -> bool:
+    """Is PostgreSQL's parser here? (pglast is imported now, the first time a PostgreSQL
+    chunk is parsed; never by a run the cache answers.)"""
+    from aerich_lint.parse import postgres_grammar
+
+    return postgres_grammar.available()
+
+
+def _judge_script(sql: str) -> Any:
+    from aerich_lint.parse import postgres_grammar
+
+    return postgres_grammar.judge_script(sql)
+
+
+def _server_plan(
+    groups: list[list[Token]], sql: str, dialect: Dialect
+) -> tuple[list[list[Token]], list[Any] | None]:
+    """The statements as the server cuts them and its verdict on each: None (valid) or
+    its ``Rejection``, the offset relative to the statement.
+
+    One call for the whole chunk; when it is refused at some offset, the statements
+    before are valid (its grammar stops at the first token that cannot continue what
+    came before), the one holding the offset gets the server's own words, and the rest
+    is judged the same way. The statements are cut where the server cuts them, not at
+    every semicolon: a ``BEGIN ATOMIC ... END`` body, a rule's ``DO (a; b)``."""
+    out: list[list[Token]] = []
+    verdicts: list[Any] = []
+    i = 0
+    while i < len(groups):
+        base = groups[i][0].start
+        script = _judge_script(sql[base:])
+        if script is None:
+            return groups, None
+        if script.error is None:
+            kept = _server_groups(groups[i:], _moved(script.spans, base), sql, len(sql), dialect)
+            out += kept
+            verdicts += [None] * len(kept)
+            break
+        offset = script.error.offset
+        at = base + offset if offset is not None else len(sql)
+        j = max(k for k in range(i, len(groups)) if groups[k][0].start <= at or k == i)
+        if j > i:
+            cut = groups[j][0].start
+            before = _judge_script(sql[base:cut])
+            if before is None or before.error is not None:
+                # the error is not where the grammar stopped ("at end of input" after an
+                # unclosed parenthesis): each statement is judged alone
+                rest = [(sql[g[0].start : g[-1].end + 1], g[0].start) for g in groups[i:]]
+                out += groups[i:]
+                verdicts += _each_statement(sql, rest, script, base)
+                break
+            kept = _server_groups(groups[i:j], _moved(before.spans, base), sql, cut, dialect)
+            out += kept
+            verdicts += [None] * len(kept)
+        out.append(groups[j])
+        # "at end of input" (no offset): the end of that statement
+        relative = None if offset is None else at - groups[j][0].start
+        verdicts.append(replace(script.error, offset=relative))
+        i = j + 1
+    return out, verdicts
+
+
+def _moved(spans: tuple[tuple[int, int], ...], base: int) -> tuple[tuple[int, int], ...]:
+    return tuple((a + base, b + base) for a, b in spans)
+
+
+def _each_statement(
+    sql: str, pieces: list[tuple[str, int]], script: Any, base: int = 0
+) -> list[Any]:
+    """The verdict on each statement judged alone (the server's cut is unknown), with
+    its semicolon as the server reads it ("at or near ";"", not "at end of input")."""
+    from aerich_lint.parse import postgres_grammar
+
+    if script.error is None:
+        return [None] * len(pieces)
+    verdicts = [
+        postgres_grammar.judge_statement(sql[start : _semicolon_end(sql, start + len(text))])
+        for text, start in pieces
+    ]
+    if pieces and all(v is None for v in verdicts):
+        # each is valid alone, the whole is not: the error goes where the server stopped
+        offset = script.error.offset
+        at = base + offset if offset is not None else len(sql)
+        k = max((k for k, (_, start) in enumerate(pieces) if start <= at), default=0)
+        relative = None if offset is None else at - pieces[k][1]
+        verdicts[k] = replace(script.error, offset=relative)
+    return verdicts
+
+
+def _server_groups(
+    groups: list[list[Token]],
+    spans: tuple[tuple[int, int], ...],
+    sql: str,
+    end: int,
+    dialect: Dialect,
+) -> list[list[Token]]:
+    """The statements where PostgreSQL's parser cut valid SQL (``spans``, up to
+    ``end``), when they differ from the semicolons the tokenizer saw."""
+    if len(groups) == len(spans) and all(
+        a <= g[0].start < b and g[-1].end < (spans[n + 1][0] if n + 1 < len(spans) else end)
+        for n, (g, (a, b)) in enumerate(zip(groups, spans, strict=True))
+    ):
+        return groups
+    out: list[list[Token]] = []
+    for a, b in spans:
+        try:
+            tokens = _dialect(dialect).tokenize(sql[a:b])
+        except TokenError:
+            return groups
+        if tokens:
+            out.append(_shift(tokens, a))
+    return out or groups
+
+
+def _semicolon_end(sql: str, end: int) -> int:
+    """Where a statement ending at ``end`` ends with the semicolon that follows it."""
+    rest = sql[end:]
+    gap = len(rest) - len(rest.lstrip())
+    return end + gap + 1 if rest[gap : gap + 1] == ";" else end
+
+
+def _accepted(stmt: Statement) -> None:
+    if stmt.error is not None and not stmt.error.startswith(_COMMENT_REFUSALS):
+        stmt.error = None
+        if stmt.command is None and stmt.expression is None:
+            stmt.command = ""  # valid, but nothing here can read it: unrecognized-sql
+
+
+def _judge_body(chunk: Chunk, stmt: Statement, start: int) -> None:
+    """A PL/pgSQL body with a syntax error (see ``postgres_grammar.judge_plpgsql``)."""
+    if stmt.error is None and _ROUTINE.match(stmt.sql):
+        from aerich_lint.parse import postgres_grammar
+
+        rejection = postgres_grammar.judge_plpgsql(stmt.sql)
+        if rejection is not None:
+            _refuse(chunk, stmt, start, rejection, keep_line=True)
+
+
+_ROUTINE = re.compile(
+    r"(?:CREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|PROCEDURE)|DO)\b", re.IGNORECASE
+)
+
+
+def _refuse(
+    chunk: Chunk, stmt: Statement, start: int, rejection: Any, keep_line: bool = False
+) -> None:
+    """The statement is invalid: its error is the server's, and its position that of
+    the culprit (the end of the statement for "at end of input")."""
+    stmt.error = rejection.message
+    stmt.expression = None
+    stmt.command = None
+    stmt.effects = None
+    if keep_line:
+        return
+    offset = rejection.offset
+    if offset is None or not 0 <= offset < len(chunk.sql) - start:
+        offset = max(len(stmt.sql.rstrip()) - 1, 0)
+    stmt.line, stmt.column = chunk.positions.position(start + offset)
 
 
 def split_statements(sql: str, dialect: Dialect) -> list[str]:
@@ -158,6 +338,8 @@ def _statement(
         expression = _parse(group, chunk.sql, dialect)
     except ParseError as exc:
         stmt.expression = _rescue(group, chunk.sql, dialect)
+        if stmt.expression is None and dialect == Dialect.POSTGRES:
+            stmt.expression = _pg_rescue(group, chunk.sql)
         if stmt.expression is None:
             stmt.command = known_command(group, dialect)
             if stmt.command is None:
@@ -177,6 +359,8 @@ def _statement(
     if not _is_statement(expression):
         group = _expand_command(group, chunk.sql, dialect)
         rescued = _rescue(group, chunk.sql, dialect)
+        if rescued is None and dialect == Dialect.POSTGRES:
+            rescued = _pg_rescue(group, chunk.sql)
         if rescued is not None:
             stmt.expression = rescued
             return stmt
@@ -198,6 +382,17 @@ def _is_statement(expression: exp.Expr) -> bool:
     return not isinstance(expression, exp.Command) and type(expression).__name__ in _STATEMENT_TYPES
 
 
+def is_statement(expression: exp.Expr) -> bool:
+    """Is the tree a whole statement a rule can read (not an opaque Command)?"""
+    return _is_statement(expression)
+
+
+def _pg_rescue(group: list[Token], sql: str) -> exp.Expr | None:
+    from aerich_lint.parse import postgres_grammar
+
+    return postgres_grammar.rescue(group, sql)
+
+
 def _rescue(group: list[Token], sql: str, dialect: Dialect) -> exp.Expr | None:
     """A valid statement sqlglot rejects or keeps opaque, as the tree it builds for
     the same statement without its unsupported parts (``parse/commands.py``); None
@@ -213,8 +408,12 @@ def _rescue(group: list[Token], sql: str, dialect: Dialect) -> exp.Expr | None:
 
 
 def _comment_error(group: list[Token], sql: str) -> str:
-    """Why a PostgreSQL COMMENT ON statement is invalid: sqlglot's words when they
+    """Why a PostgreSQL COMMENT ON statement is invalid: the server's words for the
+    names its grammar accepts but it refuses next, else sqlglot's words when they
     point at the culprit."""
+    refused = _comment_refused(group)
+    if refused is not None:
+        return refused
     expected = "expected COMMENT ON <object kind> <name> IS '<text>' | NULL"
     try:
         _parse(group, sql, Dialect.POSTGRES)
@@ -225,6 +424,33 @@ def _comment_error(group: list[Token], sql: str) -> str:
     except (RecursionError, ValueError, TypeError, AttributeError):
         pass
     return expected
+
+
+# What PostgreSQL says of a COMMENT ON whose name its grammar accepts (checked on the
+# server): these stand even where pglast, which stops at the grammar, accepts them.
+_COMMENT_REFUSALS = ("column name must be qualified", "improper relation name")
+_RELATION_KINDS = frozenset({"TABLE", "VIEW", "INDEX", "SEQUENCE", "MATERIALIZED", "FOREIGN"})
+
+
+def _comment_refused(group: list[Token]) -> str | None:
+    ws = words(group)
+    if len(ws) < 4 or ws[2] not in _RELATION_KINDS | {"COLUMN"}:
+        return None
+    at = 3 + (ws[2] in {"MATERIALIZED", "FOREIGN"})
+    names: list[str] = []
+    while at < len(group) and (not names or group[at].token_type == TokenType.DOT):
+        if names:
+            at += 1
+        if at >= len(group) or group[at].token_type not in (TokenType.VAR, TokenType.IDENTIFIER):
+            return None
+        names.append(group[at].text)
+        at += 1
+    if ws[2] == "COLUMN" and len(names) == 1:
+        return _COMMENT_REFUSALS[0]
+    relation = names[:-1] if ws[2] == "COLUMN" else names
+    if len(relation) > 3:
+        return f"{_COMMENT_REFUSALS[1]} (too many dotted names): {'.'.join(relation)}"
+    return None
 
 
 def _expand_command(group: list[Token], sql: str, dialect: Dialect) -> list[Token]:
@@ -255,48 +481,58 @@ def _parse_message(exc: Exception) -> str:
 
 
 def _token_error(
-    chunk: Chunk, section: str, dialect: Dialect, first_index: int, exc: Exception
-) -> list[Statement]:
+    chunk: Chunk,
+    section: str,
+    dialect: Dialect,
+    first_index: int,
+    exc: Exception,
+    spans: tuple[tuple[int, int], ...] | None = None,
+) -> list[tuple[Statement, int]]:
     """The tokenizer gave up (an unterminated string or quote): still parse the
-    statements before the bad one, split naively on ``;``, and stop at it."""
+    statements before the bad one, split naively on ``;`` (or where PostgreSQL's parser
+    cut a chunk it accepts: ``spans``), and stop at it."""
 
-    out: list[Statement] = []
-    for piece in re.finditer(r"[^;]+", chunk.sql):
-        text = piece.group(0)
+    out: list[tuple[Statement, int]] = []
+    pieces = (
+        [(a, chunk.sql[a:b]) for a, b in spans]
+        if spans is not None
+        else [(m.start(), m.group(0)) for m in re.finditer(r"[^;]+", chunk.sql)]
+    )
+    for offset, text in pieces:
         body = text.strip()
         if not body:
             continue
-        start = piece.start() + len(text) - len(text.lstrip())
+        start = offset + len(text) - len(text.lstrip())
         try:
             tokens = _dialect(dialect).tokenize(body)
         except TokenError:
             line, column = chunk.positions.position(start)
             reason = str(exc).splitlines()[0] if str(exc) else "cannot tokenize"
-            out.append(
-                Statement(
-                    section=section,
-                    index=first_index + len(out),
-                    sql=body,
-                    line=line,
-                    column=column,
-                    via=chunk.via,
-                    end_line=line,
-                    error=f"unterminated string or quoted name ({reason})",
-                )
+            stmt = Statement(
+                section=section,
+                index=first_index + len(out),
+                sql=body,
+                line=line,
+                column=column,
+                via=chunk.via,
+                end_line=chunk.positions.position(start + len(body) - 1)[0],
+                error=f"unterminated string or quoted name ({reason})",
             )
-            break
+            out.append((stmt, start))
+            if spans is None:
+                break
+            continue
         if tokens:
-            out.append(
-                _statement(
-                    chunk,
-                    section,
-                    dialect,
-                    _shift(tokens, start),
-                    start,
-                    start + len(body),
-                    first_index + len(out),
-                )
+            stmt = _statement(
+                chunk,
+                section,
+                dialect,
+                _shift(tokens, start),
+                start,
+                start + len(body),
+                first_index + len(out),
             )
+            out.append((stmt, start))
     return out
 
 

@@ -16,9 +16,12 @@ class UnrecognizedSqlRule(Rule):
         "what such a statement does, so a dangerous one would pass silently; it is reported "
         "instead. Statements known to be valid that sqlglot keeps opaque (CREATE EXTENSION, "
         "ALTER TYPE ... ADD VALUE, ALTER TABLE ... VALIDATE CONSTRAINT, VACUUM, DO blocks, "
-        "MySQL RENAME TABLE, ...) are recognised and not reported."
+        "CREATE DOMAIN, CREATE FOREIGN TABLE, GRANT and role statements, MySQL RENAME TABLE, "
+        "...) are recognised and not reported. On PostgreSQL every statement reported here is "
+        "valid for the server's own parser (one it refuses is sql-syntax instead): it may still "
+        "fail when it runs, on an object or a type that does not exist."
     )
-    example = 'ALTER TABLE "product" REPLICA IDENTITY FULL;'
+    example = 'ALTER TABLE "product" INHERIT "base_product";'
     fix = (
         "Review the statement by hand and, once satisfied, suppress it: "
         "`-- aerich-lint: ignore unrecognized-sql <what it does>`. Check that the dialect "
