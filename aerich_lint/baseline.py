@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from aerich_lint.errors import UsageError
+from aerich_lint.fingerprint import fingerprints
 from aerich_lint.model import Finding
-from aerich_lint.report.fingerprint import fingerprints
 
 VERSION = 1
 

@@ -23,7 +23,6 @@ reads JSON instead of parsing, and never imports sqlglot.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import hmac
 import json
@@ -39,33 +38,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
 
-from aerich_lint import __version__
+from aerich_lint import __version__, codec
 from aerich_lint.model import (
-    STATE_TABLES,
     Finding,
-    FunctionFacts,
     Migration,
-    Section,
     Severity,
-    Statement,
-    Suppression,
 )
 
 FORMAT = 5  # 5: signed entries, kept outside the project
 ENV_DIR = "AERICH_LINT_CACHE_DIR"
 ENV_OFF = "AERICH_LINT_NO_CACHE"
 KEY_FILE = "cache.key"  # in platform_dir(): the one secret the cache relies on
-
-
-@cache
-def _effect_types() -> dict[str, type[Any]]:
-    from aerich_lint import effects
-
-    return {
-        name: obj
-        for name, obj in vars(effects).items()
-        if isinstance(obj, type) and dataclasses.is_dataclass(obj)
-    }
 
 
 @cache
@@ -274,7 +257,7 @@ class AppCache:
         if not isinstance(entry, dict) or entry.get("cache_format") != FORMAT:
             return False
         try:
-            _restore(entry, migration)
+            codec.decode(entry, migration)
         except (KeyError, TypeError, ValueError):
             return False
         if entry.get("state_tables") is None and migration.models_state_raw is not None:
@@ -289,10 +272,10 @@ class AppCache:
         they derived from a file's content alone (the tables its MODELS_STATE
         describes) is kept too."""
         for digest, migration in self.fresh_if_derived.items():
-            if STATE_TABLES in migration.memo:
+            if migration.state_tables is not None:
                 self.fresh[digest] = migration
         for digest, migration in self.fresh.items():
-            entry = _encode(migration)
+            entry = codec.encode(migration)
             entry["cache_format"] = FORMAT
             self._write(self.files / f"{digest}.json", entry)
 
@@ -419,8 +402,8 @@ def encode_state(state: Any) -> dict[str, Any]:
     tables = [
         [
             t.name,
-            [_value(c) for c in t.columns.values()],
-            [[k, _value(c)] for k, c in t.constraints.items()],
+            [codec.value(c) for c in t.columns.values()],
+            [[k, codec.value(c)] for k, c in t.constraints.items()],
         ]
         for t in schema.tables.values()
     ]
@@ -430,7 +413,7 @@ def encode_state(state: Any) -> dict[str, Any]:
     return {
         "tables": tables,
         "indexes": indexes,
-        "functions": [_value(f) for f in schema.functions.values()],
+        "functions": [codec.value(f) for f in schema.functions.values()],
         "known": [
             sorted(known.tables),
             sorted(known.indexes),
@@ -449,15 +432,15 @@ def decode_state(data: dict[str, Any], dialect: Any) -> Any:
     for name, columns, constraints in data["tables"]:
         table = Table(name)
         for raw in columns:
-            column = _object(raw)
+            column = codec.obj(raw)
             table.columns[column.name] = column
         for key, raw in constraints:
-            table.constraints[key] = _object(raw)
+            table.constraints[key] = codec.obj(raw)
         schema.tables[name] = table
     for key, name, table_name, columns, unique in data["indexes"]:
         schema.indexes[key] = Index(name, table_name, tuple(columns), unique)
     for raw in data.get("functions", []):
-        function = _object(raw)
+        function = codec.obj(raw)
         schema.functions[function.name] = function
     tables, indexes, constraints, complete = data["known"]
     known = Known(set(tables), set(indexes), set(constraints), complete)
@@ -510,121 +493,3 @@ def _write_bytes(path: Path, data: bytes) -> None:
             raise
     except OSError:
         pass  # an unwritable cache folder just means an uncached run
-
-
-# -- encoding ------------------------------------------------------------------
-
-
-def _value(obj: Any) -> Any:
-    """Dataclasses become {"@": name, "v": [fields in order]}; tuples become lists."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        fields = [_value(getattr(obj, f.name)) for f in dataclasses.fields(obj)]
-        return {"@": type(obj).__name__, "v": fields}
-    if isinstance(obj, (list, tuple)):
-        return [_value(v) for v in obj]
-    return obj
-
-
-def _object(data: Any) -> Any:
-    if isinstance(data, dict):
-        return _effect_types()[data["@"]](*[_object(v) for v in data["v"]])
-    if isinstance(data, list):
-        return tuple([_object(v) for v in data])
-    return data
-
-
-def _encode(m: Migration) -> dict[str, Any]:
-    sections = {}
-    for name, section in m.sections.items():
-        sections[name] = {
-            "defined": section.defined,
-            "dynamic": section.dynamic,
-            "error": section.error,
-            "line": section.line,
-            "statements": [
-                {
-                    "index": s.index,
-                    "sql": s.sql,
-                    "line": s.line,
-                    "column": s.column,
-                    "end_line": s.end_line,
-                    "error": s.error,
-                    "command": s.command,
-                    "via": s.via,
-                    "suppressions": [
-                        [list(x.rules), x.line, x.column, x.reason, x.section]
-                        for x in s.suppressions
-                    ],
-                    "effects": [_value(e) for e in (s.effects or [])],
-                }
-                for s in section.statements
-            ],
-        }
-    return {
-        "format": m.format,
-        "run_in_transaction": m.run_in_transaction,
-        "run_in_transaction_line": m.run_in_transaction_line,
-        "models_state_raw": m.models_state_raw,
-        "has_models_state": m.has_models_state,
-        "models_state_line": m.models_state_line,
-        "load_error": m.load_error,
-        "load_error_line": m.load_error_line,
-        "functions": {k: dataclasses.asdict(v) for k, v in m.functions.items()},
-        "module_db_calls": [list(c) for c in m.module_db_calls],
-        "state_tables": {
-            table: sorted(columns) for table, columns in m.memo.get(STATE_TABLES, {}).items()
-        }
-        if STATE_TABLES in m.memo
-        else None,
-        "sections": sections,
-    }
-
-
-def _restore(entry: dict[str, Any], m: Migration) -> None:
-    for key in (
-        "format", "run_in_transaction", "run_in_transaction_line", "models_state_raw",
-        "has_models_state", "models_state_line", "load_error", "load_error_line",
-    ):  # fmt: skip
-        setattr(m, key, entry[key])
-    m.functions = {
-        k: FunctionFacts(
-            name=v["name"],
-            line=v["line"],
-            is_async=v["is_async"],
-            returns=[(int(a), str(b)) for a, b in v["returns"]],
-            awaited_literals=list(v["awaited_literals"]),
-            db_calls=[(int(a), str(b)) for a, b in v["db_calls"]],
-        )
-        for k, v in entry["functions"].items()
-    }
-    m.module_db_calls = [(int(a), str(b)) for a, b in entry["module_db_calls"]]
-    if entry.get("state_tables") is not None:
-        m.memo[STATE_TABLES] = {t: set(cols) for t, cols in entry["state_tables"].items()}
-    m.sections = {}
-    for name, data in entry["sections"].items():
-        section = Section(
-            name,
-            defined=data["defined"],
-            dynamic=data["dynamic"],
-            error=data["error"],
-            line=data["line"],
-        )
-        for s in data["statements"]:
-            stmt = Statement(
-                section=name,
-                index=s["index"],
-                sql=s["sql"],
-                line=s["line"],
-                column=s["column"],
-                error=s["error"],
-                command=s["command"],
-                via=s["via"],
-                end_line=s["end_line"],
-            )
-            stmt.suppressions = [
-                Suppression(rules=tuple(r), line=ln, column=col, reason=reason, section=sec)
-                for r, ln, col, reason, sec in s["suppressions"]
-            ]
-            stmt.effects = [_object(e) for e in s["effects"]]
-            section.statements.append(stmt)
-        m.sections[name] = section

@@ -13,31 +13,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aerich_lint.config import Project
+from aerich_lint.dialects import SPECS
 from aerich_lint.model import Dialect
 
-_SCHEMES = {
-    "postgres": Dialect.POSTGRES,
-    "postgresql": Dialect.POSTGRES,
-    "asyncpg": Dialect.POSTGRES,
-    "psycopg": Dialect.POSTGRES,
-    "mysql": Dialect.MYSQL,
-    "mariadb": Dialect.MYSQL,
-    "asyncmy": Dialect.MYSQL,
-    "aiomysql": Dialect.MYSQL,
-    "sqlite": Dialect.SQLITE,
+# URL schemes and tortoise backend names (tortoise.backends.<name>): each dialect's
+# url_schemes and tortoise_backends (aerich_lint/dialects/).
+_SCHEMES: dict[str, Dialect] = {
+    name: s.dialect for s in SPECS for name in (*s.url_schemes, *s.tortoise_backends)
 }
 
-# (pattern, dialect, what to call it): evidence found in generated SQL.
-_MARKERS: tuple[tuple[re.Pattern[str], Dialect, str], ...] = (
-    (re.compile(r"`\w+`"), Dialect.MYSQL, "backtick-quoted names"),
-    (re.compile(r"\bAUTO_INCREMENT\b", re.I), Dialect.MYSQL, "AUTO_INCREMENT"),
-    (re.compile(r"\bCHARACTER SET\b", re.I), Dialect.MYSQL, "CHARACTER SET"),
-    (re.compile(r"\bENGINE\s*=", re.I), Dialect.MYSQL, "ENGINE="),
-    (re.compile(r"\b(?:BIG|SMALL)?SERIAL\b", re.I), Dialect.POSTGRES, "SERIAL"),
-    (re.compile(r"\bTIMESTAMPTZ\b", re.I), Dialect.POSTGRES, "TIMESTAMPTZ"),
-    (re.compile(r"\bJSONB\b", re.I), Dialect.POSTGRES, "JSONB"),
-    (re.compile(r"\w::\w"), Dialect.POSTGRES, ":: casts"),
-    (re.compile(r"\bAUTOINCREMENT\b", re.I), Dialect.SQLITE, "AUTOINCREMENT"),
+# (pattern, dialect, what to call it): evidence found in generated SQL, each dialect's
+# markers; on a tie the dialect listed first (the lowest marker_rank) wins.
+_MARKERS: tuple[tuple[re.Pattern[str], Dialect, str], ...] = tuple(
+    (m.pattern, s.dialect, m.label)
+    for s in sorted(SPECS, key=lambda s: s.marker_rank)
+    for m in s.markers
 )
 
 

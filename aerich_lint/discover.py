@@ -49,6 +49,7 @@ class AppSource:
     project: Project
     files: list[Path] = field(default_factory=list)
     reported: set[str] | None = None  # file names; None: report every file
+    kind: str = "aerich"  # the migration system (see aerich_lint.sources)
 
     def is_reported(self, path: Path) -> bool:
         return self.reported is None or path.name in self.reported

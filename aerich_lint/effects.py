@@ -273,13 +273,7 @@ ALTER_TABLE_CHANGES: tuple[type[Effect], ...] = (
 )
 
 
-def effects(stmt: Statement, dialect: Dialect) -> list[Effect]:
-    """The facts of one statement (cached on it: rules ask repeatedly)."""
-    if stmt.effects is None:
-        if stmt.expression is None:
-            stmt.effects = []
-        else:
-            from aerich_lint.parse.facts import compute
-
-            stmt.effects = compute(stmt.expression, dialect)
-    return stmt.effects
+def effects(stmt: Statement, dialect: Dialect | None = None) -> list[Effect]:
+    """The facts of one statement, computed when it was parsed (``parse/sql.py``);
+    none for a statement that was not parsed."""
+    return stmt.effects if stmt.effects is not None else []

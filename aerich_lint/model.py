@@ -17,9 +17,6 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
 UPGRADE = "upgrade"
-# Migration.memo key: the tables and columns a file's MODELS_STATE describes (derived
-# from the file alone, so the cache keeps it).
-STATE_TABLES = "described_tables"
 DOWNGRADE = "downgrade"
 FILE = "file"
 SECTIONS = (UPGRADE, DOWNGRADE)
@@ -199,9 +196,11 @@ class Migration:
     sections: dict[str, Section] = field(default_factory=dict)
     run_in_transaction: bool = True
     run_in_transaction_line: int = 0
-    models_state_raw: str | None = None  # the encoded string; see models_state()
+    models_state_raw: str | None = None  # the encoded string; see load.models_state.decoded()
     _models_state: Any = field(default=None, repr=False)
-    memo: dict[str, Any] = field(default_factory=dict, repr=False)  # derived data, per rule
+    # the tables and columns MODELS_STATE describes (load.models_state.tables_of):
+    # derived from the file alone, so the cache keeps it; None: not computed yet
+    state_tables: dict[str, set[str]] | None = field(default=None, repr=False)
     has_models_state: bool = False
     models_state_line: int = 0
     load_error: str | None = None
@@ -214,17 +213,6 @@ class Migration:
     not_executed: list[str] = field(default_factory=list)
     not_executed_reason: str = ""  # "": executing is off; else what the sandbox refused
     report: bool = True  # False: loaded only as context for other files
-
-    def models_state(self) -> Any:
-        """MODELS_STATE decoded (base64 + zlib + json, never pickle), or None.
-        Decoded on demand: most rules never need it. Raises ModelsStateError."""
-        if self.models_state_raw is None:
-            return None
-        if self._models_state is None:
-            from aerich_lint.load.models_state import decode_models_state
-
-            self._models_state = decode_models_state(self.models_state_raw)
-        return self._models_state
 
     def section(self, name: str) -> Section:
         found = self.sections.get(name)

@@ -90,7 +90,9 @@ def _normalised(migration: Migration) -> list[str]:
     return [re.sub(r"\s+", " ", s.sql).strip().rstrip(";") for s in migration.statements(UPGRADE)]
 
 
-def upgrade_edited(migration: Migration, scope: AppScope, dialect: Dialect) -> bool:
+def upgrade_edited(
+    migration: Migration, scope: AppScope, dialect: Dialect, kind: str = "aerich"
+) -> bool:
     """Did the upgrade of this modified file change since the merge base? When the
     old version cannot be compared statically (its SQL is built at run time, or it
     does not load), any change counts."""
@@ -100,13 +102,14 @@ def upgrade_edited(migration: Migration, scope: AppScope, dialect: Dialect) -> b
     old_text = scope.changes.base_text(path)
     if old_text is None or migration.load_error is not None:
         return True
-    from aerich_lint.load import load_text, new_migration
-    from aerich_lint.parse import parse_migration
+    from aerich_lint import file_stages as files
+    from aerich_lint.sources import source_for
 
-    old = new_migration(migration.path, migration.app)
+    source = source_for(kind)
+    old = source.open(migration.path, migration.app)
     old.text = old_text
-    info = load_text(old)
+    info = files.load(old, source)
     if old.load_error is not None or (info is not None and UPGRADE in info.needs_exec):
         return old_text != migration.text
-    parse_migration(old, dialect)
+    files.finish(old, dialect)
     return _normalised(old) != _normalised(migration)

@@ -146,7 +146,7 @@ def test_parallel_parsing_gives_the_same_findings(
 
 
 def test_worker_count() -> None:
-    from aerich_lint.parallel import MIN_FILES, workers
+    from aerich_lint.prepare.workers import MIN_FILES, workers
 
     os.environ.pop("AERICH_LINT_JOBS", None)
     assert workers(1) == 1 and workers(MIN_FILES - 1) == 1  # pre-commit: no pool

@@ -1246,7 +1246,7 @@ def test_functions_survive_the_stored_replay_state(tmp_path: Path) -> None:
 
 
 def test_the_review_names_the_new_facts(app: Path) -> None:
-    from aerich_lint.review import build
+    from aerich_lint.report.review import build
 
     write_migration(
         app,

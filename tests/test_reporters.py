@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 
 from aerich_lint.docs import explain
+from aerich_lint.fingerprint import SARIF_KEY, fingerprint, fingerprints
 from aerich_lint.lint import Result
 from aerich_lint.model import Finding, Severity
 from aerich_lint.report import FORMATS
-from aerich_lint.report.fingerprint import SARIF_KEY, fingerprint, fingerprints
 from aerich_lint.report.github import annotation
 from aerich_lint.report.junit import JunitReporter
 from aerich_lint.report.location import repo_root

@@ -555,7 +555,7 @@ def test_review_with_nothing_to_review(tmp_path: Path) -> None:
 
 
 def test_review_describes_every_kind_of_statement(tmp_path: Path) -> None:
-    from aerich_lint.review import build
+    from aerich_lint.report.review import build
 
     app = tmp_path / "migrations" / "models"
     write_migration(
@@ -608,7 +608,7 @@ def test_review_describes_every_kind_of_statement(tmp_path: Path) -> None:
 
 
 def test_review_rollback_verdicts(tmp_path: Path) -> None:
-    from aerich_lint.review import build, render
+    from aerich_lint.report.review import build, render
 
     app = tmp_path / "migrations" / "models"
     write_migration(

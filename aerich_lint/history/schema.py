@@ -8,8 +8,10 @@ long history stays cheap.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from aerich_lint.dialects import spec
 from aerich_lint.effects import (
     AddColumn,
     AddConstraint,
@@ -37,9 +39,6 @@ from aerich_lint.model import Dialect
 from aerich_lint.naming import (
     aerich_fk_name,
     aerich_index_name,
-    mysql_fk_name,
-    pg_unique_name,
-    pg_unseen_name,
     twin_index,
 )
 
@@ -128,7 +127,7 @@ class Schema:
 
     def index_key(self, name: str, table: str) -> str:
         """PostgreSQL and SQLite name indexes per schema; MySQL per table."""
-        return f"{table}.{name}" if self.dialect == Dialect.MYSQL else name
+        return f"{table}.{name}" if spec(self.dialect).indexes_per_table else name
 
     def table_indexes(self, table: str) -> list[str]:
         return [k for k, ix in self.indexes.items() if ix.table == table]
@@ -148,18 +147,14 @@ class Known:
         return Known(set(self.tables), set(self.indexes), set(self.constraints), self.complete)
 
 
-def _auto_indexes(schema: Schema, table: str, column: ColumnInfo) -> None:
-    """Indexes the database names itself for an inline UNIQUE column."""
+def _auto_indexes(
+    schema: Schema, table: str, column: ColumnInfo, naming: Callable[[str, str], str]
+) -> None:
+    """Indexes the database names itself for an inline UNIQUE column (``naming``: the
+    dialect's ``unique_column_index``; MySQL's are per table: index_key adds it)."""
     if not column.unique or column.primary_key:
         return
-    if schema.dialect == Dialect.POSTGRES:
-        name = f"{table}_{column.name}_key"
-    elif schema.dialect == Dialect.MYSQL:
-        name = column.name  # MySQL names indexes per table: index_key adds the table
-    else:
-        # SQLite's are sqlite_autoindex_<table>_<n>, one namespace for the whole schema:
-        # keyed by table, so that two tables' UNIQUE "email" columns stay two indexes
-        name = f"sqlite_autoindex_{table}_{column.name}"
+    name = naming(table, column.name)
     schema.indexes[schema.index_key(name, table)] = Index(name, table, (column.name,), True)
 
 
@@ -213,35 +208,30 @@ class Applier:
     def _name(self, table: Table, c: ConstraintInfo, inline: bool = False) -> None:
         """Record constraint ``c`` of ``table`` (being written) under the name the server
         gives it when the statement names none (PostgreSQL: ``<table>_<columns>_fkey`` /
-        ``_key`` / ``_pkey``, cut to 63 bytes; MySQL: ``<table>_ibfk_N``)."""
-        dialect = self.schema.dialect
-        if dialect == Dialect.POSTGRES:
-            label = {"PRIMARY KEY": "pkey", "UNIQUE": "key", "FOREIGN KEY": "fkey"}.get(c.kind)
-            if label is None or (not c.columns and c.kind != "PRIMARY KEY"):
-                return  # a CHECK (its name depends on its expression), or columns unknown
-            columns = () if c.kind == "PRIMARY KEY" else c.columns
-            name = pg_unique_name(table.name, columns, label, self._taken)
-            table.constraints[name] = replace(c, name=name)
-            self.known.constraints.add(f"{table.name}.{name}")
-            if c.kind == "UNIQUE":
-                self.schema.indexes[name] = Index(name, table.name, c.columns, True)
-        elif dialect == Dialect.MYSQL and c.kind == "FOREIGN KEY":
-            if inline:
-                # MySQL 8.0 ignores an inline REFERENCES, MariaDB 10.5+ makes it a
-                # foreign key: whether it exists (and so the numbering) is not known
-                table.constraints[UNSURE] = ConstraintInfo(UNSURE, "UNSURE")
-                return
-            name = mysql_fk_name(table.name, set(table.constraints))
-            table.constraints[name] = replace(c, name=name)
-            self.known.constraints.add(f"{table.name}.{name}")
+        ``_key`` / ``_pkey``, cut to 63 bytes; MySQL: ``<table>_ibfk_N``: the dialect's
+        ``constraint_name``)."""
+        naming = spec(self.schema.dialect)
+        if inline and c.kind == "FOREIGN KEY" and naming.inline_references_uncertain:
+            # MySQL 8.0 ignores an inline REFERENCES, MariaDB 10.5+ makes it a
+            # foreign key: whether it exists (and so the numbering) is not known
+            table.constraints[UNSURE] = ConstraintInfo(UNSURE, "UNSURE")
+            return
+        name = naming.constraint_name(table.name, c.kind, c.columns, self._taken, table.constraints)
+        if name is None:
+            return  # a CHECK (its name depends on its expression), or columns unknown
+        table.constraints[name] = replace(c, name=name)
+        self.known.constraints.add(f"{table.name}.{name}")
+        if c.kind == "UNIQUE" and naming.constraint_indexes_share_name:
+            self.schema.indexes[name] = Index(name, table.name, c.columns, True)
 
     def _name_column(self, table: Table, column: ColumnInfo) -> None:
         """The constraints an inline PRIMARY KEY, UNIQUE or REFERENCES gives."""
-        if self.schema.dialect != Dialect.POSTGRES:
-            _auto_indexes(self.schema, table.name, column)
+        unique_index = spec(self.schema.dialect).unique_column_index
+        if unique_index is not None:
+            _auto_indexes(self.schema, table.name, column, unique_index)
         if column.primary_key:
             self._name(table, ConstraintInfo("", "PRIMARY KEY", (column.name,)))
-        elif column.unique and self.schema.dialect == Dialect.POSTGRES:
+        elif column.unique and unique_index is None:
             self._name(table, ConstraintInfo("", "UNIQUE", (column.name,)))
         if column.references:
             fk = ConstraintInfo("", "FOREIGN KEY", (column.name,), column.references)
@@ -533,7 +523,7 @@ class Applier:
     def _constraint_index(self, name: str) -> Table | None:
         """PostgreSQL: the table whose UNIQUE or PRIMARY KEY constraint has the index
         ``name`` (the constraint and its index share the name)."""
-        if self.schema.dialect != Dialect.POSTGRES:
+        if not spec(self.schema.dialect).constraint_indexes_share_name:
             return None
         for table in self.schema.tables.values():
             found = table.constraints.get(name)
@@ -684,9 +674,7 @@ class Applier:
         always see (inline CHECK, EXCLUDE, NOT NULL); MySQL: foreign keys."""
         if not self.known.complete or UNSURE in table.constraints:
             return False
-        if self.schema.dialect == Dialect.POSTGRES:
-            return not pg_unseen_name(fact.name)
-        return self.schema.dialect == Dialect.MYSQL and fact.kind == "FOREIGN KEY"
+        return spec(self.schema.dialect).server_names_seen(fact.name, fact.kind)
 
     def _named_instead(self, table: Table, name: str) -> str:
         """What the history did name, in words, after the name it never gave."""

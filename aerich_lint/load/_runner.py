@@ -27,6 +27,7 @@ import traceback
 import types
 from typing import Any, cast
 
+from aerich_lint.dialects import SPECS
 from aerich_lint.errors import describe
 from aerich_lint.sandbox.inside import refusal_of
 
@@ -34,34 +35,23 @@ _path = ""
 
 # What migrations check to learn which database they run on: ``db.capabilities.dialect``,
 # ``db.schema_generator.DIALECT`` and ``isinstance(db, <client class>)`` with the classes
-# of ``tortoise.backends``. Per dialect: tortoise's client classes (module, name), the
-# DIALECT of their schema generator and a few of their capabilities.
+# of ``tortoise.backends``. Per dialect (its DialectSpec): tortoise's client classes
+# (module, name), their schema generators and a few of their capabilities.
 _CLIENTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "postgres": (
-        ("tortoise.backends.asyncpg", "AsyncpgDBClient"),
-        ("tortoise.backends.psycopg", "PsycopgClient"),
-    ),
-    "mysql": (("tortoise.backends.mysql", "MySQLClient"),),
-    "sqlite": (("tortoise.backends.sqlite", "SqliteClient"),),
+    s.dialect.value: tuple((c.module, c.client_class) for c in s.tortoise_clients) for s in SPECS
 }
-_GENERATORS = {
-    "AsyncpgDBClient": "AsyncpgSchemaGenerator",
-    "PsycopgClient": "PsycopgSchemaGenerator",
-    "MySQLClient": "MySQLSchemaGenerator",
-    "SqliteClient": "SqliteSchemaGenerator",
-}
+_GENERATORS = {c.client_class: c.schema_generator for s in SPECS for c in s.tortoise_clients}
 _CAPABILITIES: dict[str, dict[str, bool]] = {
-    "postgres": {"can_rollback_ddl": True, "support_returning": True},
-    "mysql": {"requires_limit": True, "inline_comment": True},
-    "sqlite": {"daemon": False, "requires_limit": True, "inline_comment": True},
+    s.dialect.value: dict(s.tortoise_capabilities) for s in SPECS
 }
 # What the real constructors are given: they only store it. Should anything try to
 # connect all the same, the host is one that never resolves (RFC 2606 .invalid).
 _NOWHERE = {"user": "aerich_lint", "password": "", "host": "aerich-lint.invalid", "port": 1}
 _CREDENTIALS: dict[str, dict[str, Any]] = {
-    "postgres": {**_NOWHERE, "database": "aerich_lint"},
-    "mysql": {**_NOWHERE, "database": "aerich_lint"},
-    "sqlite": {"file_path": ":memory:"},
+    s.dialect.value: (
+        {"file_path": ":memory:"} if s.serverless else {**_NOWHERE, "database": "aerich_lint"}
+    )
+    for s in SPECS
 }
 _CONNECTION_NAME = "default"
 

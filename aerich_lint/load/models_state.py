@@ -30,8 +30,6 @@ import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from aerich_lint.model import STATE_TABLES
-
 if TYPE_CHECKING:
     from aerich_lint.model import Migration
 
@@ -121,10 +119,9 @@ def _depth_over(state: Any, limit: int) -> bool:
 
 def tables_of(migration: Migration) -> dict[str, set[str]]:
     """described_tables() of a migration's MODELS_STATE, computed once per file."""
-    if STATE_TABLES not in migration.memo:
-        migration.memo[STATE_TABLES] = described_tables(migration.models_state())
-    found: dict[str, set[str]] = migration.memo[STATE_TABLES]
-    return found
+    if migration.state_tables is None:
+        migration.state_tables = described_tables(decoded(migration))
+    return migration.state_tables
 
 
 def described_tables(state: Any) -> dict[str, set[str]]:
@@ -153,3 +150,13 @@ def described_tables(state: Any) -> dict[str, set[str]]:
                     c for c in (m2m.get("backward_key"), m2m.get("forward_key")) if c
                 )
     return tables
+
+
+def decoded(migration: Migration) -> Any:
+    """The migration's MODELS_STATE decoded (base64 + zlib + json, never pickle), or
+    None. Decoded on demand, once: most rules never need it. Raises ModelsStateError."""
+    if migration.models_state_raw is None:
+        return None
+    if migration._models_state is None:
+        migration._models_state = decode_models_state(migration.models_state_raw)
+    return migration._models_state

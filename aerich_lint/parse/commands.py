@@ -11,134 +11,18 @@ with a clause sqlglot lacks are parsed again without it (``simplified``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from aerich_lint.dialects import spec
+from aerich_lint.dialects.base import KnownCommand as KnownCommand  # re-exported
 from aerich_lint.model import Dialect
 
 if TYPE_CHECKING:
     from sqlglot import exp
     from sqlglot.tokens import Token
 
-ALL = frozenset(Dialect)
-PG = frozenset({Dialect.POSTGRES})
-MY = frozenset({Dialect.MYSQL})
-LITE = frozenset({Dialect.SQLITE})
-
-
-@dataclass(frozen=True)
-class KnownCommand:
-    name: str
-    prefix: tuple[str, ...]
-    contains: tuple[str, ...] = ()
-    dialects: frozenset[Dialect] = ALL
-
-
-# PostgreSQL's SET forms with a grammar of their own (sqlglot keeps them opaque).
-_SET_FORMS = (
-    ("TIME", "ZONE"), ("LOCAL", "TIME", "ZONE"), ("SESSION", "TIME", "ZONE"),
-    ("ROLE",), ("LOCAL", "ROLE"), ("SESSION", "ROLE"),
-    ("SESSION", "AUTHORIZATION"), ("LOCAL", "SESSION", "AUTHORIZATION"),
-    ("SESSION", "SESSION", "AUTHORIZATION"), ("CONSTRAINTS",), ("SCHEMA",),
-    ("NAMES",), ("XML", "OPTION"),
-)  # fmt: skip
-
-KNOWN_COMMANDS: tuple[KnownCommand, ...] = (
-    KnownCommand("CREATE EXTENSION", ("CREATE", "EXTENSION"), dialects=PG),
-    KnownCommand("DROP EXTENSION", ("DROP", "EXTENSION"), dialects=PG),
-    KnownCommand("ALTER EXTENSION", ("ALTER", "EXTENSION"), dialects=PG),
-    KnownCommand("ALTER TYPE ADD VALUE", ("ALTER", "TYPE"), ("ADD", "VALUE"), PG),
-    KnownCommand("ALTER TYPE", ("ALTER", "TYPE"), dialects=PG),
-    KnownCommand("VALIDATE CONSTRAINT", ("ALTER", "TABLE"), ("VALIDATE", "CONSTRAINT"), PG),
-    KnownCommand("RENAME CONSTRAINT", ("ALTER", "TABLE"), ("RENAME", "CONSTRAINT"), PG),
-    # before USING INDEX: REPLICA IDENTITY USING INDEX adds no constraint
-    KnownCommand("REPLICA IDENTITY", ("ALTER", "TABLE"), ("REPLICA", "IDENTITY"), PG),
-    KnownCommand("ADD CONSTRAINT USING INDEX", ("ALTER", "TABLE"), ("USING", "INDEX"), PG),
-    KnownCommand("ENABLE/DISABLE TRIGGER", ("ALTER", "TABLE"), ("TRIGGER",), PG),
-    KnownCommand("ROW LEVEL SECURITY", ("ALTER", "TABLE"), ("ROW", "LEVEL", "SECURITY"), PG),
-    KnownCommand("ALTER TABLE OWNER", ("ALTER", "TABLE"), ("OWNER", "TO"), PG),
-    KnownCommand("DETACH PARTITION", ("ALTER", "TABLE"), ("DETACH", "PARTITION"), PG),
-    KnownCommand("ALTER SEQUENCE", ("ALTER", "SEQUENCE"), dialects=PG),
-    KnownCommand("CREATE FUNCTION", ("CREATE", "FUNCTION"), dialects=PG | MY),
-    KnownCommand("CREATE FUNCTION", ("CREATE", "OR", "REPLACE", "FUNCTION"), dialects=PG),
-    KnownCommand("CREATE PROCEDURE", ("CREATE", "PROCEDURE"), dialects=PG | MY),
-    KnownCommand("CREATE TRIGGER", ("CREATE", "TRIGGER"), dialects=MY | LITE),
-    KnownCommand("CREATE TRIGGER", ("CREATE", "OR", "REPLACE", "TRIGGER"), dialects=MY),
-    KnownCommand("CREATE TRIGGER", ("CREATE", "TEMP", "TRIGGER"), dialects=LITE),
-    KnownCommand("CREATE TRIGGER", ("CREATE", "TEMPORARY", "TRIGGER"), dialects=LITE),
-    KnownCommand("CREATE EVENT", ("CREATE", "EVENT"), dialects=MY),
-    # CREATE DEFINER = `user`@`host` TRIGGER | PROCEDURE | FUNCTION | EVENT ...
-    KnownCommand("CREATE TRIGGER", ("CREATE", "DEFINER"), ("TRIGGER",), MY),
-    KnownCommand("CREATE PROCEDURE", ("CREATE", "DEFINER"), ("PROCEDURE",), MY),
-    KnownCommand("CREATE FUNCTION", ("CREATE", "DEFINER"), ("FUNCTION",), MY),
-    KnownCommand("CREATE EVENT", ("CREATE", "DEFINER"), ("EVENT",), MY),
-    KnownCommand("CREATE PROCEDURE", ("CREATE", "OR", "REPLACE", "PROCEDURE"), dialects=PG),
-    KnownCommand("CREATE POLICY", ("CREATE", "POLICY"), dialects=PG),
-    KnownCommand("DO", ("DO",), dialects=PG),
-    # privileges: nothing the schema replay models (sqlglot parses the simple forms itself)
-    KnownCommand("GRANT", ("GRANT",), dialects=PG | MY),
-    KnownCommand("REVOKE", ("REVOKE",), dialects=PG | MY),
-    KnownCommand("ALTER DEFAULT PRIVILEGES", ("ALTER", "DEFAULT", "PRIVILEGES"), dialects=PG),
-    KnownCommand("REFRESH MATERIALIZED VIEW", ("REFRESH", "MATERIALIZED", "VIEW"), dialects=PG),
-    KnownCommand("LOCK TABLE", ("LOCK",), dialects=PG | MY),
-    KnownCommand("RESET", ("RESET",), dialects=PG),
-    # SET forms sqlglot keeps opaque: a list value (SET search_path TO a, b) and the
-    # forms with a grammar of their own; none changes the schema
-    *(KnownCommand("SET", ("SET", *form), dialects=PG) for form in _SET_FORMS),
-    KnownCommand("SET", ("SET",), ("TO",), PG),
-    KnownCommand("SET", ("SET",), ("=",), PG),
-    KnownCommand("VACUUM", ("VACUUM",), dialects=PG | LITE),
-    # PostgreSQL refuses these two inside a transaction block (concurrently-in-transaction)
-    KnownCommand("REINDEX CONCURRENTLY", ("REINDEX",), ("CONCURRENTLY",), PG),
-    KnownCommand("REINDEX SCHEMA/DATABASE/SYSTEM", ("REINDEX", "SCHEMA"), dialects=PG),
-    KnownCommand("REINDEX SCHEMA/DATABASE/SYSTEM", ("REINDEX", "DATABASE"), dialects=PG),
-    KnownCommand("REINDEX SCHEMA/DATABASE/SYSTEM", ("REINDEX", "SYSTEM"), dialects=PG),
-    KnownCommand("REINDEX", ("REINDEX",), dialects=PG | LITE),
-    KnownCommand("CLUSTER", ("CLUSTER",), dialects=PG),
-    KnownCommand("RENAME TABLE", ("RENAME", "TABLE"), dialects=MY),
-    KnownCommand("OPTIMIZE TABLE", ("OPTIMIZE", "TABLE"), dialects=MY),
-    KnownCommand("CONVERT TO CHARACTER SET", ("ALTER", "TABLE"), ("CONVERT", "TO"), MY),
-    # MySQL's column redefinitions, which SQLite does not have: named so that
-    # sqlite-unsupported-alter can report them as the errors they are
-    KnownCommand("ALTER TABLE MODIFY", ("ALTER", "TABLE"), ("MODIFY",), LITE),
-    KnownCommand("ALTER TABLE CHANGE", ("ALTER", "TABLE"), ("CHANGE",), LITE),
-    KnownCommand("CREATE INDEX", ("CREATE", "INDEX"), dialects=MY),
-    KnownCommand("CREATE INDEX", ("CREATE", "UNIQUE", "INDEX"), dialects=MY),
-    KnownCommand("CREATE INDEX", ("CREATE", "FULLTEXT", "INDEX"), dialects=MY),
-    # PostgreSQL statements sqlglot keeps opaque (or rejects) that change no table or
-    # column the replay follows (checked valid on the server: tests/test_parse_postgres.py)
-    *(KnownCommand(f"ALTER TABLE {n}", ("ALTER", "TABLE"), c, PG) for n, c in (
-        ("ATTACH PARTITION", ("ATTACH", "PARTITION")), ("CLUSTER ON", ("CLUSTER", "ON")),
-        ("RESET", ("RESET", "(")), ("ALTER CONSTRAINT", ("ALTER", "CONSTRAINT")),
-        ("SET STATISTICS", ("SET", "STATISTICS")), ("SET STORAGE", ("SET", "STORAGE")),
-        ("SET COMPRESSION", ("SET", "COMPRESSION")), ("ADD IDENTITY", ("ADD", "GENERATED")),
-        ("DROP IDENTITY", ("DROP", "IDENTITY")),
-    )),
-    *(KnownCommand(" ".join(p), p, dialects=PG) for p in (
-        ("CREATE", "DOMAIN"), ("ALTER", "DOMAIN"), ("DROP", "DOMAIN"),
-        ("CREATE", "FOREIGN", "TABLE"), ("ALTER", "FOREIGN", "TABLE"),
-        ("DROP", "FOREIGN", "TABLE"),
-        ("CREATE", "FOREIGN", "DATA", "WRAPPER"), ("CREATE", "SERVER"), ("ALTER", "SERVER"),
-        ("DROP", "SERVER"), ("CREATE", "USER", "MAPPING"), ("DROP", "USER", "MAPPING"),
-        ("IMPORT", "FOREIGN", "SCHEMA"), ("CREATE", "SCHEMA"),
-        ("ALTER", "MATERIALIZED", "VIEW"), ("ALTER", "TRIGGER"), ("SECURITY", "LABEL"),
-        ("CREATE", "STATISTICS"), ("ALTER", "STATISTICS"), ("DROP", "STATISTICS"),
-        ("CREATE", "COLLATION"), ("ALTER", "COLLATION"), ("DROP", "COLLATION"),
-        ("CREATE", "RULE"), ("DROP", "RULE"),
-        ("CREATE", "PUBLICATION"), ("ALTER", "PUBLICATION"), ("DROP", "PUBLICATION"),
-        ("CREATE", "TEXT", "SEARCH"), ("ALTER", "TEXT", "SEARCH"), ("DROP", "TEXT", "SEARCH"),
-        ("ALTER", "FUNCTION"), ("ALTER", "PROCEDURE"), ("ALTER", "ROUTINE"), ("CALL",),
-        ("CREATE", "ROLE"), ("ALTER", "ROLE"), ("DROP", "ROLE"), ("CREATE", "USER"),
-        ("ALTER", "USER"), ("DROP", "USER"), ("REASSIGN", "OWNED"), ("DROP", "OWNED"),
-        ("NOTIFY",), ("START", "TRANSACTION"), ("BEGIN",), ("SAVEPOINT",),
-        ("RELEASE",), ("ABORT",),
-    )),
-    KnownCommand("CREATE RULE", ("CREATE", "OR", "REPLACE", "RULE"), dialects=PG),
-    # renames every table of the schema, which the replay does not follow
-    KnownCommand("ALTER SCHEMA RENAME", ("ALTER", "SCHEMA"), ("RENAME",), PG),
-    KnownCommand("ALTER SCHEMA", ("ALTER", "SCHEMA"), dialects=PG),
-)  # fmt: skip
-
+# The known commands of each dialect: DialectSpec.known_commands, in the dialect's
+# module (aerich_lint/dialects/).
 
 # Known commands whose effect on tables and columns cannot be read from the statement:
 # a DO block runs arbitrary PL/pgSQL (typically a guarded ALTER TABLE), so does the
@@ -157,8 +41,8 @@ def words(tokens: list[Token]) -> list[str]:
 
 def known_command(tokens: list[Token], dialect: Dialect) -> str | None:
     ws = words(tokens)
-    for cmd in KNOWN_COMMANDS:
-        if dialect not in cmd.dialects or tuple(ws[: len(cmd.prefix)]) != cmd.prefix:
+    for cmd in spec(dialect).known_commands:
+        if tuple(ws[: len(cmd.prefix)]) != cmd.prefix:
             continue
         if cmd.contains and not _contains(ws, cmd.contains):
             continue

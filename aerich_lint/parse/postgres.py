@@ -45,7 +45,7 @@ def tokens_of(text: str) -> list[Token]:
     """PostgreSQL's tokens of ``text`` ([] when it does not tokenize). After a command
     keyword (REINDEX, LOCK, ...) sqlglot keeps the rest as one string: it is tokenized
     too."""
-    from aerich_lint.parse.sql import dialect_for
+    from aerich_lint.parse.trees import dialect_for
 
     try:
         tokens: list[Token] = dialect_for(Dialect.POSTGRES).tokenize(text)
@@ -350,7 +350,7 @@ def create_function(tokens: list[Token], text: str) -> CreateFunction | None:
 
 def _single_expression(body: str) -> exp.Expr | None:
     """The expression of a body that is ``SELECT expr`` and nothing else."""
-    from aerich_lint.parse.sql import dialect_for
+    from aerich_lint.parse.trees import dialect_for
 
     try:
         parsed = [p for p in dialect_for(Dialect.POSTGRES).parse(body) if p is not None]

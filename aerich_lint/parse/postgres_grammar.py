@@ -167,7 +167,7 @@ def _parse(tokens: list[Token], sql: str) -> exp.Expr | None:
     from sqlglot.errors import ParseError
 
     from aerich_lint.model import Dialect
-    from aerich_lint.parse.sql import dialect_for, is_statement
+    from aerich_lint.parse.trees import dialect_for, is_statement
 
     try:
         parsed = dialect_for(Dialect.POSTGRES).parser().parse(tokens, sql)

@@ -3,19 +3,16 @@ position in the migration file."""
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import replace
-from functools import cache
 from typing import Any
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
+from aerich_lint.dialects import spec
 from aerich_lint.model import Chunk, Dialect, Statement
-from aerich_lint.parse import SUPPRESS, parse_suppression
 from aerich_lint.parse.commands import (
     comment_on,
     known_command,
@@ -23,34 +20,16 @@ from aerich_lint.parse.commands import (
     simplified,
     words,
 )
-
-# Expression types that are whole statements; anything else (a bare word
-# parses as a Column) is not something the linter can vouch for.
-_STATEMENT_TYPES = (
-    "Alter", "Analyze", "Command", "Comment", "Commit", "Create", "Delete", "Describe",
-    "Drop", "Grant", "Insert", "Merge", "Pragma", "Revoke", "Rollback", "Select", "Set",
-    "TruncateTable", "Transaction", "Union", "Except", "Intersect", "Update", "Use",
-    "Values", "Copy", "LoadData",
-)  # fmt: skip
-
-
-@cache
-def _dialect(dialect: Dialect) -> Any:
-    # Command fallbacks are reported by us (unrecognized-sql), not logged.
-    logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
-    return SqlglotDialect.get_or_raise(dialect.value)
-
-
-def dialect_for(dialect: Dialect) -> Any:
-    """sqlglot's dialect object (imported and built once)."""
-    return _dialect(dialect)
+from aerich_lint.parse.comments import SUPPRESS, parse_suppression
+from aerich_lint.parse.facts import compute
+from aerich_lint.parse.trees import dialect_for, is_statement
 
 
 def parse_chunk(
     chunk: Chunk, section: str, dialect: Dialect, first_index: int = 0
 ) -> list[Statement]:
 
-    sql_dialect = _dialect(dialect)
+    sql_dialect = dialect_for(dialect)
     # PostgreSQL: the server's own parser judges the SQL (see _server_plan)
     judged = dialect == Dialect.POSTGRES and bool(chunk.sql.strip()) and _pglast_available()
     verdicts: list[Any] | None = None
@@ -85,6 +64,8 @@ def parse_chunk(
         _attach_suppressions(chunk, chunk.sql[previous_end:start], previous_end, previous, stmt)
         previous, previous_end = stmt, start + len(stmt.sql)
     _attach_suppressions(chunk, chunk.sql[previous_end:], previous_end, previous, None)
+    for stmt in statements:  # the facts rules read, computed here, once
+        stmt.effects = compute(stmt.expression, dialect) if stmt.expression is not None else []
     return statements
 
 
@@ -194,7 +175,7 @@ def _server_groups(
     out: list[list[Token]] = []
     for a, b in spans:
         try:
-            tokens = _dialect(dialect).tokenize(sql[a:b])
+            tokens = dialect_for(dialect).tokenize(sql[a:b])
         except TokenError:
             return groups
         if tokens:
@@ -253,7 +234,7 @@ def split_statements(sql: str, dialect: Dialect) -> list[str]:
     semicolons in strings, comments and dollar quotes stay inside); the whole
     script when it does not tokenize."""
     try:
-        tokens = _dialect(dialect).tokenize(sql)
+        tokens = dialect_for(dialect).tokenize(sql)
     except TokenError:
         return [sql] if sql.strip() else []
     return [sql[group[0].start : group[-1].end + 1] for group in _split(tokens, dialect)]
@@ -264,6 +245,9 @@ def _split(tokens: list[Token], dialect: Dialect) -> list[list[Token]]:
     a MySQL or SQLite trigger (MySQL: also of a procedure, function or event), which
     the server reads as one statement."""
     groups: list[list[Token]] = [[]]
+    # the statements whose body may hold semicolons, by the word that names them
+    # (looked for among the first tokens of a CREATE: CREATE DEFINER = `u`@`h` TRIGGER)
+    kinds = spec(dialect).compound_kinds
     depth = 0  # open BEGIN / CASE blocks of a compound statement's body
     compound = False
     for i, tok in enumerate(tokens):
@@ -278,11 +262,7 @@ def _split(tokens: list[Token], dialect: Dialect) -> list[list[Token]]:
             compound = False
         word = tok.text.upper() if tok.token_type not in _OPAQUE else ""
         if not compound:
-            compound = (
-                word in _COMPOUND_KINDS.get(dialect, ())
-                and group[0].text.upper() == "CREATE"
-                and len(group) <= 12
-            )
+            compound = word in kinds and group[0].text.upper() == "CREATE" and len(group) <= 12
         elif word in {"BEGIN", "CASE"} and (word == "BEGIN" or depth > 0):
             if not (word == "CASE" and _after_end(tokens, i)):
                 depth += 1
@@ -295,12 +275,6 @@ def _split(tokens: list[Token], dialect: Dialect) -> list[list[Token]]:
 
 
 _OPAQUE = frozenset({TokenType.IDENTIFIER, TokenType.STRING})
-# The statements whose body may hold semicolons, by the word that names them
-# (looked for among the first tokens of a CREATE: CREATE DEFINER = `u`@`h` TRIGGER).
-_COMPOUND_KINDS = {
-    Dialect.MYSQL: frozenset({"TRIGGER", "PROCEDURE", "FUNCTION", "EVENT"}),
-    Dialect.SQLITE: frozenset({"TRIGGER"}),
-}
 
 
 def _after_end(tokens: list[Token], i: int) -> bool:
@@ -356,7 +330,7 @@ def _statement(
         return stmt
     if expression is None:
         return stmt
-    if not _is_statement(expression):
+    if not is_statement(expression):
         group = _expand_command(group, chunk.sql, dialect)
         rescued = _rescue(group, chunk.sql, dialect)
         if rescued is None and dialect == Dialect.POSTGRES:
@@ -374,17 +348,8 @@ def _statement(
 
 
 def _parse(group: list[Token], sql: str, dialect: Dialect) -> exp.Expr | None:
-    parsed = _dialect(dialect).parser().parse(group, sql)
+    parsed = dialect_for(dialect).parser().parse(group, sql)
     return next((e for e in parsed if e is not None), None)
-
-
-def _is_statement(expression: exp.Expr) -> bool:
-    return not isinstance(expression, exp.Command) and type(expression).__name__ in _STATEMENT_TYPES
-
-
-def is_statement(expression: exp.Expr) -> bool:
-    """Is the tree a whole statement a rule can read (not an opaque Command)?"""
-    return _is_statement(expression)
 
 
 def _pg_rescue(group: list[Token], sql: str) -> exp.Expr | None:
@@ -404,7 +369,7 @@ def _rescue(group: list[Token], sql: str, dialect: Dialect) -> exp.Expr | None:
         expression = _parse(tokens, sql, dialect)
     except (ParseError, RecursionError, ValueError, TypeError, AttributeError):
         return None
-    return expression if expression is not None and _is_statement(expression) else None
+    return expression if expression is not None and is_statement(expression) else None
 
 
 def _comment_error(group: list[Token], sql: str) -> str:
@@ -465,7 +430,7 @@ def _expand_command(group: list[Token], sql: str, dialect: Dialect) -> list[Toke
     if raw.strip()[:1] in "'\"$":
         return group  # a real string literal, e.g. DO $$ ... $$
     try:
-        return [group[0], *_shift(_dialect(dialect).tokenize(raw), start)]
+        return [group[0], *_shift(dialect_for(dialect).tokenize(raw), start)]
     except TokenError:
         return group
 
@@ -504,7 +469,7 @@ def _token_error(
             continue
         start = offset + len(text) - len(text.lstrip())
         try:
-            tokens = _dialect(dialect).tokenize(body)
+            tokens = dialect_for(dialect).tokenize(body)
         except TokenError:
             line, column = chunk.positions.position(start)
             reason = str(exc).splitlines()[0] if str(exc) else "cannot tokenize"

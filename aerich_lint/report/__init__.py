@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from aerich_lint.lint import Result
+    from aerich_lint.options import Result
 
 # format name -> "module:Class", imported only when chosen.
 FORMATS: dict[str, str] = {

@@ -34,8 +34,8 @@ from aerich_lint.report.location import ci_path
 from aerich_lint.report.text import finding_lines, omitted_line
 
 if TYPE_CHECKING:
-    from aerich_lint.lint import Result
     from aerich_lint.model import Finding
+    from aerich_lint.options import Result
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 _KINDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info finding"}

@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from aerich_lint.fingerprint import fingerprints
 from aerich_lint.model import Severity
 from aerich_lint.report.escape import json_safe
-from aerich_lint.report.fingerprint import fingerprints
 from aerich_lint.report.location import ci_path
 
 if TYPE_CHECKING:
-    from aerich_lint.lint import Result
+    from aerich_lint.options import Result
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
 STYLE_RULES = frozenset({"unknown-suppression", "unused-suppression"})

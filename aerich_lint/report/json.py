@@ -15,7 +15,7 @@ from aerich_lint.model import Severity
 from aerich_lint.report.escape import json_safe
 
 if TYPE_CHECKING:
-    from aerich_lint.lint import Result
+    from aerich_lint.options import Result
 
 
 class JsonReporter:

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 from aerich_lint.report.escape import visible, xml_safe
 
 if TYPE_CHECKING:
-    from aerich_lint.lint import Result
     from aerich_lint.model import Finding
+    from aerich_lint.options import Result
 
 # What XML 1.0 cannot hold, even as a character reference.
 _ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

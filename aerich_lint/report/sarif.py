@@ -16,15 +16,15 @@ from urllib.parse import quote
 
 from aerich_lint import __version__
 from aerich_lint.docs import explain
+from aerich_lint.fingerprint import SARIF_KEY, fingerprints
 from aerich_lint.model import Severity
 from aerich_lint.report.escape import json_safe
-from aerich_lint.report.fingerprint import SARIF_KEY, fingerprints
 from aerich_lint.report.location import repo_relative, repo_root
 from aerich_lint.rules import RULES
 
 if TYPE_CHECKING:
-    from aerich_lint.lint import Result
     from aerich_lint.model import Finding
+    from aerich_lint.options import Result
     from aerich_lint.rules import Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -18,8 +18,8 @@ from aerich_lint.report.cap import PER_FILE_AND_RULE, Omitted, capped, omitted
 from aerich_lint.report.escape import guard, path_text, visible
 
 if TYPE_CHECKING:
-    from aerich_lint.lint import Result
     from aerich_lint.model import Finding
+    from aerich_lint.options import Result
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 

@@ -6,7 +6,7 @@ transaction (so CONCURRENTLY is impossible there) and what makes it fail is the
 business of the downgrade rules.
 
 Lookups of earlier statements go through small per-section lists of the few fact
-kinds they need (kept in ``Migration.memo``), so that a migration of thousands of
+kinds they need (kept in ``Context.shared``), so that a migration of thousands of
 statements stays linear.
 """
 
@@ -40,7 +40,7 @@ E = TypeVar("E", bound=Effect)
 def indexed(ctx: Context, section: str, kind: type[E]) -> list[tuple[int, E]]:
     """Every fact of one kind in a section, with its statement's index (memoised)."""
     key = f"postgres-online:{section}:{kind.__name__}"
-    memo = ctx.migration.memo
+    memo = ctx.shared
     if key not in memo:
         memo[key] = [
             (stmt.index, fact)
@@ -74,7 +74,7 @@ def in_returned_script(ctx: Context, section: str, stmt: Statement) -> bool:
     if ctx.migration.format != "py" or stmt.via != "return":
         return False
     key = f"postgres-online:{section}:returned"
-    memo = ctx.migration.memo
+    memo = ctx.shared
     if key not in memo:
         memo[key] = sum(1 for s in ctx.statements(section) if s.via == "return")
     return bool(memo[key] > 1)

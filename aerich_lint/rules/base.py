@@ -90,7 +90,7 @@ class Context:
     deleted: bool = False
     _created: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
     # what one rule works out and another reuses while this file is checked (never
-    # stored: unlike Migration.memo, the cache does not see it)
+    # stored: the cache never sees it)
     shared: dict[str, Any] = field(default_factory=dict)
 
     def statements(self, section: str) -> list[Statement]:

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from aerich_lint.effects import ChangeColumn, ColumnInfo, RenameColumn
-from aerich_lint.load.models_state import ModelsStateError
+from aerich_lint.load.models_state import ModelsStateError, decoded
 from aerich_lint.model import DOWNGRADE, SECTIONS, UPGRADE, Dialect, Migration, Severity
 from aerich_lint.rules._online import walk
 from aerich_lint.rules.base import Context, Rule, Violation
@@ -30,7 +30,7 @@ def model_field(migration: Migration, table: str, column: str) -> dict[str, Any]
     """The field of the migration's MODELS_STATE (tortoise's describe()) stored in
     table.column, or None when the state does not say."""
     try:
-        state = migration.models_state()
+        state = decoded(migration)
     except ModelsStateError:
         return None
     if not isinstance(state, dict):

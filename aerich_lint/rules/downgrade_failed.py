@@ -19,12 +19,13 @@ class DowngradeFailedRule(VerifyRule):
         "field comes back NOT NULL without a default, which fails once the table has a row."
     )
     example = (
-        "# 5_..._drop_model.py\n"
-        "async def downgrade(db):\n"
-        '    return """\n'
-        '        ALTER TABLE "product" ADD "category_id" INT NOT NULL;\n'
-        '        ALTER TABLE "product" ADD CONSTRAINT "fk_product_category" FOREIGN KEY '
-        '("category_id") REFERENCES "category" ("id") ON DELETE CASCADE;"""'
+        "-- upgrade\n"
+        'ALTER TABLE "product" DROP COLUMN "category_id";\n'
+        'DROP TABLE IF EXISTS "category";\n'
+        "-- downgrade\n"
+        'ALTER TABLE "product" ADD "category_id" INT NOT NULL;\n'
+        'ALTER TABLE "product" ADD CONSTRAINT "fk_product_category" FOREIGN KEY '
+        '("category_id") REFERENCES "category" ("id") ON DELETE CASCADE;'
     )
     fix = (
         "Edit the downgrade so it restores what the upgrade removed, in order: re-create the "

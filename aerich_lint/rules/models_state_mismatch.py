@@ -45,7 +45,8 @@ class ModelsStateMismatchRule(Rule):
     )
     example = (
         '-- the upgrade\'s `ADD "sku"` was deleted by hand, but MODELS_STATE still has it:\n'
-        "MODELS_STATE says product.sku exists; the replayed SQL has no such column"
+        'ALTER TABLE "product" ADD "stock" INT;\n'
+        "-- MODELS_STATE says product.sku exists; the replayed SQL has no such column"
     )
     fix = (
         "Make the SQL and the state agree: restore the removed statement, or regenerate the "

@@ -40,7 +40,8 @@ class NoOpStatementRule(Rule):
     )
     example = (
         '-- 0_init: CREATE TABLE "customer" (... "email" VARCHAR(200) NOT NULL UNIQUE)\n'
-        '-- 3_remove_unique (aerich 0.8.1+): DROP INDEX IF EXISTS "uid_customer_email_0c7dc6";'
+        "-- 3_remove_unique (aerich 0.8.1+):\n"
+        'DROP INDEX IF EXISTS "uid_customer_email_0c7dc6";'
     )
     fix = (
         "Drop or create what the database really has, under its real name: "

@@ -38,10 +38,11 @@ class NonTransactionalRule(Rule):
         "index."
     )
     example = (
+        "# SQLite (on PostgreSQL the returned string runs as one implicit transaction)\n"
         "RUN_IN_TRANSACTION = False\n\n"
         "async def upgrade(db):\n"
         '    return """\n'
-        '        CREATE INDEX CONCURRENTLY "idx_product_title" ON "product" ("title");\n'
+        '        CREATE INDEX "idx_product_title" ON "product" ("title");\n'
         '        ALTER TABLE "product" ADD "stock" INT NOT NULL DEFAULT 0;"""'
     )
     fix = (

@@ -23,6 +23,8 @@ class PythonHazardRule(Rule):
         "MODELS_STATE is never called that way)."
     )
     example = (
+        "async def upgrade(db):\n"
+        '    return \'CREATE TABLE "tag" ("id" SERIAL NOT NULL PRIMARY KEY);\'\n\n\n'
         "def downgrade(db):          # not async: aerich's await fails\n"
         '    return "DROP TABLE \\"tag\\";"'
     )

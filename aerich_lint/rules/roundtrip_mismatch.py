@@ -19,9 +19,11 @@ class RoundtripMismatchRule(VerifyRule):
         "fails after its own downgrade (an index or table left behind) is reported here."
     )
     example = (
-        '# upgrade: ALTER TABLE "customer" ADD "email" VARCHAR(200) NOT NULL;\n'
-        '#          CREATE UNIQUE INDEX "uid_customer_email" ON "customer" ("email");\n'
-        '# downgrade: ALTER TABLE "customer" DROP CONSTRAINT IF EXISTS "customer_email_key";'
+        "-- upgrade\n"
+        'ALTER TABLE "customer" ADD "email" VARCHAR(200);\n'
+        'CREATE UNIQUE INDEX "uid_customer_email" ON "customer" ("email");\n'
+        "-- downgrade\n"
+        'ALTER TABLE "customer" DROP CONSTRAINT IF EXISTS "customer_email_key";'
     )
     fix = (
         "Make the downgrade the exact inverse of the upgrade: drop what it created (by the "

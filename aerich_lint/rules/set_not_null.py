@@ -187,7 +187,7 @@ class SetNotNullRule(Rule):
 def _left_not_valid(ctx: Context, table: str) -> set[str]:
     """Constraints of ``table`` the previous migration added NOT VALID and did not validate."""
     key = "postgres-online:left-not-valid"
-    memo = ctx.migration.memo
+    memo = ctx.shared
     if key not in memo:
         left: dict[str, set[str]] = {}
         previous = ctx.previous

@@ -18,7 +18,9 @@ class UnknownSuppressionRule(Rule):
         "still fails the check, or worse, the author believes a hazard was reviewed when the "
         "comment covers a different rule."
     )
-    example = "-- aerich-lint: ignore drop-colum legacy field"
+    example = (
+        '-- aerich-lint: ignore drop-colum legacy field\nALTER TABLE "product" DROP COLUMN "name";'
+    )
     fix = "Use a name from `aerich-lint rules` (names and codes both work)."
     hint = "use a rule name or code listed by `aerich-lint rules`"
 

@@ -34,7 +34,7 @@ class UnknownObjectRule(Rule):
         "reported."
     )
     example = (
-        "# 3_..._update.py, after 2_..._drop.py dropped product.sku\n"
+        "-- 3_..._update.py, after 2_..._drop.py dropped product.sku\n"
         'ALTER TABLE "product" ALTER COLUMN "sku" TYPE VARCHAR(30);'
     )
     fix = (

@@ -21,10 +21,10 @@ class UpgradeFailedRule(VerifyRule):
         "applied, and aerich records nothing: the next `aerich upgrade` fails earlier."
     )
     example = (
-        "$ aerich-lint verify --database-url postgres://postgres@localhost/postgres\n"
-        "migrations/models/1_..._add_fields.py:8:9: error upgrade-failed the upgrade fails "
-        'once the table has rows (it succeeds on empty tables): column "nickname" of '
-        'relation "customer" contains null values'
+        'ALTER TABLE "customer" ADD "nickname" VARCHAR(50) NOT NULL;\n'
+        "-- $ aerich-lint verify --database-url postgres://postgres@localhost/postgres\n"
+        "-- error upgrade-failed the upgrade fails once the tables have rows (it succeeds on\n"
+        '-- empty tables): column "nickname" of relation "customer" contains null values'
     )
     fix = (
         'For a required column: add it with a default (`CharField(50, default="")`) or '

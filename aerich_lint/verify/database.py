@@ -21,13 +21,16 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from aerich_lint.dialect import from_scheme
+from aerich_lint.dialects import SPECS, spec
 from aerich_lint.errors import UsageError, describe
 from aerich_lint.model import Dialect
 
 ALIAS = "default"  # the connection name migrations see (in_transaction() needs no name)
 _APP = "aerich_lint_verify"
 _NO_MODELS = "aerich_lint.verify._nomodels"
-_EXTRAS = {Dialect.POSTGRES: "postgres", Dialect.MYSQL: "mysql", Dialect.SQLITE: "sqlite"}
+# "postgres://, mysql:// or sqlite://": each dialect's first URL scheme
+_SCHEME_LIST = [f"{s.url_schemes[0]}://" for s in SPECS]
+_EXPECTED = ", ".join(_SCHEME_LIST[:-1]) + " or " + _SCHEME_LIST[-1]
 SCRATCH_NAME = re.compile(r"aerich_lint_[0-9a-f]{12}")
 # How verify marks a scratch database as its own: PostgreSQL, a comment on the
 # database; MySQL (no comments on databases), a one-row table inside it.
@@ -61,9 +64,7 @@ class Server:
         scheme = url.split("://", 1)[0] if "://" in url else ""
         engine = from_scheme(scheme) if scheme else None
         if engine is None:
-            raise UsageError(
-                f"--database-url {mask(url)!r}: expected postgres://, mysql:// or sqlite:// URL"
-            )
+            raise UsageError(f"--database-url {mask(url)!r}: expected {_EXPECTED} URL")
         _require_tortoise(engine)
         from tortoise.backends.base.config_generator import expand_db_url
 
@@ -86,7 +87,7 @@ class Server:
 
     def credentials_for(self, database: str | None) -> dict[str, Any]:
         creds = dict(self.credentials)
-        if self.engine is Dialect.SQLITE:
+        if spec(self.engine).serverless:
             creds["file_path"] = ":memory:"
         else:
             creds["database"] = database
@@ -99,14 +100,14 @@ def _require_tortoise(engine: Dialect) -> None:
     except ImportError:
         raise UsageError(
             "verify needs tortoise-orm and a database driver: "
-            f"pip install 'aerich-lint[{_EXTRAS[engine]}]'"
+            f"pip install 'aerich-lint[{spec(engine).extra}]'"
         ) from None
 
 
 def _missing_driver(engine: Dialect, exc: BaseException) -> str:
     return (
         f"verify on {engine.value} needs its database driver ({describe(exc)}): "
-        f"pip install 'aerich-lint[{_EXTRAS[engine]}]'"
+        f"pip install 'aerich-lint[{spec(engine).extra}]'"
     )
 
 
@@ -115,7 +116,8 @@ def _sql_text(text: str) -> str:
 
 
 def quote(engine: Dialect, name: str) -> str:
-    return f"`{name}`" if engine is Dialect.MYSQL else f'"{name}"'
+    q = spec(engine).identifier_quote
+    return f"{q}{name}{q}"
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ async def _drop(server: Server, name: str) -> None:
 async def drop_leftovers(server: Server) -> tuple[list[str], list[str]]:
     """Drop the scratch databases that killed runs of verify left: those it marked
     as its own whose process is gone (see ``Owner.gone``). (dropped, problems)."""
-    if server.engine is Dialect.SQLITE:
+    if spec(server.engine).serverless:
         return [], []
     owners = await _owners(server)
     now = time.time()
@@ -324,7 +326,7 @@ class Scratch:
     async def create(self) -> None:
         """Create the database and mark it as this process's (``Owner``), so that
         the next run drops it should this one be killed before it can."""
-        if self.engine is Dialect.SQLITE:
+        if spec(self.engine).serverless:
             self.created = True
             return
         q = quote(self.engine, self.name)
@@ -355,7 +357,7 @@ class Scratch:
             ) from None
 
     async def drop(self) -> None:
-        if not self.created or self.engine is Dialect.SQLITE:
+        if not self.created or spec(self.engine).serverless:
             self.created = False
             return
         await _drop(self.server, self.name)
@@ -403,7 +405,7 @@ class Scratch:
     async def reset(self) -> Any:
         """Start over with an empty database (after a half-applied migration)."""
         await self.disconnect()
-        if self.engine is not Dialect.SQLITE:
+        if not spec(self.engine).serverless:
             await self.drop()
             self.name = f"aerich_lint_{secrets.token_hex(6)}"
             await self.create()

@@ -313,7 +313,7 @@ class Guard:
     def _tokens(self, text: str) -> list[_Token]:
         from sqlglot.errors import TokenError
 
-        from aerich_lint.parse.sql import dialect_for
+        from aerich_lint.parse.trees import dialect_for
 
         try:
             raw = dialect_for(self.engine).tokenize(text)

@@ -13,11 +13,13 @@ not one per table: a verify run takes about three per migration.
 
 from __future__ import annotations
 
+import importlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from aerich_lint.dialects import spec
 from aerich_lint.model import Dialect
 from aerich_lint.verify.database import OWNER_TABLE
 
@@ -56,9 +58,7 @@ class Schema:
 
 def quote(engine: Dialect, name: str) -> str:
     """An identifier quoted for ``engine`` (embedded quote characters doubled)."""
-    if engine is Dialect.MYSQL:
-        return "`" + name.replace("`", "``") + "`"
-    return '"' + name.replace('"', '""') + '"'
+    return spec(engine).quote(name)
 
 
 def literal(text: str) -> str:
@@ -83,15 +83,17 @@ def _spaces(text: str) -> str:
 
 async def snapshot(client: Any, engine: Dialect) -> Schema:
     """The current schema (PostgreSQL: current_schema(); MySQL: DATABASE()) without
-    system objects, with each table's row count."""
-    if engine is Dialect.POSTGRES:
-        schema = await _postgres(client)
-    elif engine is Dialect.MYSQL:
-        schema = await _mysql(client)
-    else:
-        schema = await _sqlite(client)
+    system objects, with each table's row count (the catalog queries: the dialect's
+    ``DialectSpec.introspection``, ``_postgres``, ``_mysql``, ``_sqlite`` below)."""
+    schema = await _introspection(engine)(client)
     await _count_rows(client, engine, schema)
     return schema
+
+
+def _introspection(engine: Dialect) -> Callable[[Any], Awaitable[Schema]]:
+    module, _, name = spec(engine).introspection.partition(":")
+    found: Callable[[Any], Awaitable[Schema]] = getattr(importlib.import_module(module), name)
+    return found
 
 
 async def _count_rows(client: Any, engine: Dialect, schema: Schema) -> None:

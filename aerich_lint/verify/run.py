@@ -25,25 +25,17 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from aerich_lint.config import DEFAULT_EXEC_TIMEOUT
-from aerich_lint.dialect import DialectResolver
-from aerich_lint.discover import AppSource, discover
+from aerich_lint.dialects import spec
+from aerich_lint.discover import AppSource
 from aerich_lint.errors import UsageError
-from aerich_lint.lint import (
-    Options,
-    Policy,
-    Result,
-    display_path,
-    file_suppressions,
-    is_suppressed,
-    make_finding,
-    policy_for,
-)
-from aerich_lint.load import load_text, new_migration, read_file
+from aerich_lint.findings import display_path, make_finding
 from aerich_lint.model import DOWNGRADE, UPGRADE, App, Dialect, Finding, Migration, Severity
-from aerich_lint.parse import parse_migration
+from aerich_lint.options import Options, Result
+from aerich_lint.policy import Policy
+from aerich_lint.prepare import PreparedApp, prepare
 from aerich_lint.rules import BY_NAME
 from aerich_lint.rules.base import Violation
+from aerich_lint.suppress import file_suppressions, is_suppressed
 from aerich_lint.verify.database import Scratch, Server, drop_leftovers
 from aerich_lint.verify.execute import Executor, Failure, Outcome, StatementHook
 from aerich_lint.verify.guard import Guard
@@ -53,12 +45,6 @@ from aerich_lint.verify.rows import clear_rows, fill_empty_tables
 
 DEFAULT_URL = "sqlite://:memory:"
 DEFAULT_TIMEOUT = 300.0
-_ENGINE_NAMES = {Dialect.POSTGRES: "PostgreSQL", Dialect.MYSQL: "MySQL", Dialect.SQLITE: "SQLite"}
-_EXAMPLE_URLS = {
-    Dialect.POSTGRES: "postgres://USER@HOST:5432/postgres",
-    Dialect.MYSQL: "mysql://USER:PASSWORD@HOST:3306/mysql",
-    Dialect.SQLITE: DEFAULT_URL,
-}
 
 
 @dataclass
@@ -113,31 +99,36 @@ class _Stop(Exception):
 
 def run_verify(options: VerifyOptions) -> VerifyResult:
     server = Server.parse(options.database_url)
-    found = discover(options.paths, options.config)
-    result = VerifyResult(errors=list(found.errors), warnings=list(found.warnings))
-    if options.since is not None:
-        from aerich_lint.since import limit_to_changes
-
-        limit_to_changes(found.apps, options.since)
-    projects = {id(a.project): a.project for a in found.apps}
-    lint_options = Options(paths=options.paths, config=options.config)
-    policies = {key: policy_for(p, lint_options) for key, p in projects.items()}
-    first = next(iter(projects.values()), None)
-    result.fail_on = options.fail_on or (first.lint.fail_on if first else None) or Severity.WARNING
+    # The same prepared apps as the lint (the cache, the parallel parsing), except that
+    # a file whose SQL is built at run time is not read in the lint's sandbox: verify
+    # runs it for real, in its own child, against the scratch database. A dialect
+    # nothing states is the server's.
+    prepared = prepare(
+        Options(
+            paths=options.paths,
+            config=options.config,
+            since=options.since,
+            fail_on=options.fail_on,
+            execute=options.execute,
+            read_dynamic_sql=False,
+            history=True,
+            fallback_dialect=server.engine,
+        )
+    )
+    result = VerifyResult(errors=prepared.errors, warnings=list(prepared.found.warnings))
+    result.fail_on = prepared.fail_on
     if options.locks and server.engine is not Dialect.POSTGRES:
         result.warnings.append(
             f"--locks reads PostgreSQL's pg_locks: no lock report on {server.engine.value}"
         )
     locks = options.locks and server.engine is Dialect.POSTGRES
-    timeout = first.lint.exec_timeout if first else DEFAULT_EXEC_TIMEOUT
-    resolver = DialectResolver(None, timeout, execute=options.execute)
     apps: list[_App] = []
-    for source in found.apps:
-        job = _load(source, policies[id(source.project)], server.engine, resolver, result)
-        if job is not None:
-            apps.append(job)
-            result.apps.append(job.app)
-            result.files += sum(1 for m in job.migrations if m.report)
+    for prepared_app in prepared.apps:
+        app = _verifiable(prepared_app, server.engine, result)
+        if app is not None:
+            apps.append(app)
+            result.apps.append(app.app)
+            result.files += sum(1 for m in app.migrations if m.report)
     if not apps:
         return result
     result.locks = [] if locks else None
@@ -279,36 +270,19 @@ class _Shutdown:
         return None  # the KeyboardInterrupt that started the stop is on its way
 
 
-def _load(
-    source: AppSource,
-    policy: Policy,
-    engine: Dialect,
-    resolver: DialectResolver,
-    result: VerifyResult,
-) -> _App | None:
-    project = source.project
-    if not any(source.is_reported(f) for f in source.files):
-        return None
-    migrations: list[Migration] = []
-    for path in source.files:
-        migration = new_migration(path, source.name)
-        migration.report = source.is_reported(path)
-        if read_file(migration) is not None:
-            load_text(migration)
-            if migration.load_error is None:
-                parse_migration(migration, engine)
-        file_suppressions(migration)
-        migrations.append(migration)
-    choice = resolver.choose(project, source.name, [m.text for m in migrations[:20]])
-    if choice.dialect is not engine and not choice.guessed:
+def _verifiable(job: PreparedApp, engine: Dialect, result: VerifyResult) -> _App | None:
+    """The prepared app, when its migrations are written for the server's engine."""
+    if job.dialect is not engine and not job.guessed:
         result.errors.append(
-            f"app {source.name}: its migrations are written for {choice.dialect.value} "
-            f"({choice.reason}); verify them on a {choice.dialect.value} server: "
-            f"--database-url {_EXAMPLE_URLS[choice.dialect]}"
+            f"app {job.source.name}: its migrations are written for {job.dialect.value} "
+            f"({job.app.dialect_reason}); verify them on a {job.dialect.value} server: "
+            f"--database-url {spec(job.dialect).example_url}"
         )
         return None
-    app = App(source.name, source.folder, migrations, engine, "")
-    return _App(source, policy, app, migrations)
+    for migration in job.migrations:
+        file_suppressions(migration)
+    app = App(job.source.name, job.source.folder, job.migrations, engine, "")
+    return _App(job.source, job.policy, app, job.migrations)
 
 
 class _Session:
@@ -392,16 +366,11 @@ class _Session:
         self.executor.guard.others.discard(self.scratch.name)
 
     async def _server_version(self) -> str:
-        query = {
-            Dialect.POSTGRES: "SELECT current_setting('server_version') AS v",
-            Dialect.MYSQL: "SELECT VERSION() AS v",
-            Dialect.SQLITE: "SELECT sqlite_version() AS v",
-        }[self.engine]
-        rows = await self.client.execute_query_dict(query)
+        rows = await self.client.execute_query_dict(spec(self.engine).version_query)
         version = str(rows[0]["v"]).split()[0] if rows else "?"
         if self.engine is Dialect.MYSQL and "mariadb" in version.lower():
             return f"MariaDB {version.split('-')[0]}"
-        return f"{_ENGINE_NAMES[self.engine]} {version}"
+        return f"{spec(self.engine).display_name} {version}"
 
     async def _app(self, job: _App) -> None:
         total = len(job.migrations)

@@ -21,7 +21,7 @@ from aerich_lint.model import Dialect, Migration
 MIN_FILES = 150  # fewer files to parse than this: no pool
 ENV_JOBS = "AERICH_LINT_JOBS"  # worker processes; 1 turns parallel parsing off
 
-Item = tuple[str, str, str, str, str]  # path, app, text, format, dialect
+Item = tuple[str, str, str, str, str, str]  # path, app, text, format, dialect, kind
 
 
 def workers(files: int) -> int:
@@ -35,7 +35,7 @@ def workers(files: int) -> int:
     return max(1, min(cpus or os.cpu_count() or 1, 8, files // 50))
 
 
-def parse_in_workers(todo: list[tuple[Migration, Dialect]]) -> dict[int, Migration]:
+def parse_in_workers(todo: list[tuple[Migration, Dialect, str]]) -> dict[int, Migration]:
     """The files parsed in workers, by ``id()`` of the migration asked for ({} when
     none were: too few files, one CPU, or no way to start processes)."""
     count = workers(len(todo))
@@ -48,12 +48,14 @@ def parse_in_workers(todo: list[tuple[Migration, Dialect]]) -> dict[int, Migrati
     methods = multiprocessing.get_all_start_methods()
     method = "fork" if sys.platform == "linux" and "fork" in methods else None
     if method == "fork":
-        for dialect in {d for _, d in todo}:
+        for dialect in {d for _, d, _ in todo}:
             _warm_up(dialect)
     items: list[Item] = [
-        (str(m.path), m.app, m.text, m.format, d.value) for m, d in todo if m.load_error is None
+        (str(m.path), m.app, m.text, m.format, d.value, kind)
+        for m, d, kind in todo
+        if m.load_error is None
     ]
-    wanted = [m for m, _ in todo if m.load_error is None]
+    wanted = [m for m, _, _ in todo if m.load_error is None]
     # One chunk per worker: the fewest round trips (the files cost about the same).
     chunk = max(1, -(-len(items) // count))
     if method == "fork":
@@ -75,7 +77,7 @@ def parse_in_workers(todo: list[tuple[Migration, Dialect]]) -> dict[int, Migrati
 def _warm_up(dialect: Dialect) -> None:
     """Import sqlglot and run its parser once here, before forking, so that every
     worker starts with it ready instead of each paying for it."""
-    _load_and_parse(("warm_up.py", "app", _WARM_UP, "py", dialect.value))
+    _load_and_parse(("warm_up.py", "app", _WARM_UP, "py", dialect.value, "aerich"))
 
 
 _WARM_UP = '''
@@ -90,27 +92,18 @@ async def upgrade(db):
 
 
 def _load_and_parse(item: Item) -> Migration | None:
-    """In a worker: one file, loaded statically and parsed, without sqlglot's trees
-    (rules never read them; they would only slow the way back); None when its SQL
-    is only known by executing it."""
-    from aerich_lint.effects import effects
-    from aerich_lint.load import load_text, new_migration
+    """In a worker: one file through the front stages (``prepare.files``), without
+    sqlglot's trees; None when its SQL is only known by executing it."""
+    from aerich_lint.file_stages import load_and_finish
     from aerich_lint.load.models_state import ModelsStateError, tables_of
-    from aerich_lint.parse import parse_migration
+    from aerich_lint.sources import source_for
 
-    path, app, text, fmt, dialect_name = item
-    dialect = Dialect(dialect_name)
-    migration = new_migration(Path(path), app)
+    path, app, text, fmt, dialect_name, kind = item
+    source = source_for(kind)
+    migration = source.open(Path(path), app)
     migration.text, migration.format = text, fmt
-    info = load_text(migration)
-    if info is not None and info.needs_exec and migration.load_error is None:
+    if load_and_finish(migration, Dialect(dialect_name), source) is not None:
         return None
-    if migration.load_error is None:
-        parse_migration(migration, dialect)
-    for section in migration.sections.values():
-        for stmt in section.statements:
-            effects(stmt, dialect)
-            stmt.expression = None
     if migration.models_state_raw is not None:
         # Decoding MODELS_STATE is a cold run's other big cost; a broken one is
         # reported by the rule, which decodes it again.

@@ -77,7 +77,7 @@ from aerich_lint.report.escape import md_code, md_text
 from aerich_lint.rules.base import Context
 
 if TYPE_CHECKING:
-    from aerich_lint.lint import Result
+    from aerich_lint.options import Result
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 # Bullets of "What it does" per migration; the rest are counted.
@@ -426,7 +426,7 @@ def build(result: Result) -> list[MigrationReview]:
         hidden.setdefault((f.app, f.path.name), []).append(f)
     reviews: list[MigrationReview] = []
     for app in result.apps:
-        reviews.extend(_app_reviews(app, shown, hidden))
+        reviews.extend(_app_reviews(app, shown, hidden, result.steps))
     return reviews
 
 
@@ -434,9 +434,14 @@ def _app_reviews(
     app: App,
     shown: dict[tuple[str, str], list[Finding]],
     hidden: dict[tuple[str, str], list[Finding]],
+    replayed: dict[int, Step],
 ) -> list[MigrationReview]:
     dialect = app.dialect or Dialect.POSTGRES
-    steps, _ = replay(app.migrations, dialect)
+    # The lint's replay, when it replayed this app from its first file (it does for
+    # the review); else (findings reused from the cache) replayed here.
+    steps = replayed
+    if app.migrations and id(app.migrations[0]) not in replayed:
+        steps, _ = replay(app.migrations, dialect)
     versions = [m.version for m in app.migrations if m.version is not None]
     first_version = min(versions) if versions else None
     out = []

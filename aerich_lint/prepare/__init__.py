@@ -1,0 +1,201 @@
+"""Stages 1-4 for every command: discover -> load -> parse -> history.
+
+``prepare(options)`` gives the apps ready for the rules: discovered and configured,
+their dialect chosen, their files loaded (executed in the sandbox where their SQL is
+built at run time) and parsed, or restored from the cache, and their history replayed
+with the states kept. ``lint.check`` runs the rules on them; the review reads the
+same replay. Nothing here judges a migration.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from aerich_lint import file_stages as files
+from aerich_lint.cache import ENV_OFF, AppCache
+from aerich_lint.config import DEFAULT_EXEC_TIMEOUT
+from aerich_lint.dialect import Choice, DialectResolver
+from aerich_lint.discover import AppSource, Discovery, discover
+from aerich_lint.findings import display_folder
+from aerich_lint.history import replay
+from aerich_lint.load import Pending, execute_pending
+from aerich_lint.model import App, Severity
+from aerich_lint.options import Options
+from aerich_lint.policy import Policy, policy_for
+from aerich_lint.prepare import cached
+from aerich_lint.prepare.app import PreparedApp
+from aerich_lint.sources import source_for
+
+if TYPE_CHECKING:
+    from aerich_lint.since import AppScope
+
+__all__ = ["Prepared", "PreparedApp", "prepare"]
+
+
+@dataclass
+class Prepared:
+    options: Options
+    found: Discovery
+    apps: list[PreparedApp] = field(default_factory=list)
+    policies: dict[int, Policy] = field(default_factory=dict)  # id(project) -> its policy
+    scopes: dict[int, AppScope] = field(default_factory=dict)  # id(AppSource) -> its changes
+    fail_on: Severity = Severity.WARNING
+    errors: list[str] = field(default_factory=list)
+
+
+def prepare(options: Options) -> Prepared:
+    found = discover(options.paths, options.config)
+    prepared = Prepared(options, found, errors=list(found.errors))
+    if options.since is not None:
+        from aerich_lint.since import limit_to_changes
+
+        prepared.scopes = limit_to_changes(found.apps, options.since)
+    projects = {id(a.project): a.project for a in found.apps}
+    prepared.policies = {key: policy_for(p, options) for key, p in projects.items()}
+    first = next(iter(projects.values()), None)
+    prepared.fail_on = (
+        options.fail_on or (first.lint.fail_on if first else None) or Severity.WARNING
+    )
+    timeout = options.exec_timeout or (first.lint.exec_timeout if first else DEFAULT_EXEC_TIMEOUT)
+    resolver = DialectResolver(options.dialect, timeout, execute=options.execute)
+    use_cache = options.cache and not os.environ.get(ENV_OFF)
+    # The findings of an unchanged app are reused whole, except where they depend on
+    # more than the files and the configuration (git state, the review's history).
+    reuse = use_cache and options.since is None and not options.history
+    for source in found.apps:
+        policy = prepared.policies[id(source.project)]
+        job = _open_app(source, policy, resolver, use_cache, options, reuse)
+        if job is not None:
+            job.scope = prepared.scopes.get(id(source))
+            prepared.apps.append(job)
+    pending = _load(prepared.apps)
+    if options.read_dynamic_sql:
+        _execute(prepared.apps, pending, options, timeout)
+    for job in prepared.apps:
+        if job.reused is None:
+            for migration in job.to_finish:
+                files.finish(migration, job.dialect)
+                digest = job.digests[id(migration)]
+                if (
+                    job.cache is not None
+                    and digest is not None
+                    and id(migration) not in job.dynamic
+                ):
+                    job.cache.store(digest, migration)
+            _replay(job, options.history)
+    return prepared
+
+
+def _open_app(
+    source: AppSource,
+    policy: Policy,
+    resolver: DialectResolver,
+    use_cache: bool,
+    options: Options,
+    reuse: bool,
+) -> PreparedApp | None:
+    """Read the app's files, choose its dialect, and reuse the app's findings or
+    restore what the cache has (the rest is left in ``to_load``)."""
+    project = source.project
+    if not any(source.is_reported(f) for f in source.files):
+        return None
+    # History rules need every file of the app; otherwise only the reported ones.
+    needs_history = options.history or policy.needs_history
+    job = PreparedApp(source, policy, target_versions=options.target_versions)
+    kind = source_for(source.kind)
+    for path in source.files:
+        if needs_history or source.is_reported(path):
+            migration = kind.open(path, source.name)
+            migration.report = source.is_reported(path)
+            data = kind.read(migration)
+            job.digests[id(migration)] = AppCache.digest(data) if data is not None else None
+            job.migrations.append(migration)
+    reported = [m.text for m in job.migrations if m.report][:20]
+    choice = resolver.choose(project, source.name, reported + [m.text for m in job.migrations[:1]])
+    if choice.guessed and options.fallback_dialect is not None:
+        choice = Choice(options.fallback_dialect, "", guessed=True)
+    job.guessed = choice.guessed
+    job.app = App(source.name, source.folder, job.migrations, choice.dialect, choice.reason)
+    if use_cache:  # None when there is no key to sign entries with: then uncached
+        job.cache = AppCache.open(
+            project.root, project.pyproject is not None, source.folder, choice.dialect.value
+        )
+    if job.cache is not None:
+        if reuse and job.complete:
+            job.results_key = cached.results_key(job)
+            stored = job.cache.load_results(job.results_key, display_folder(source.folder))
+            if stored is not None:
+                job.reused = [f for f in stored if source.is_reported(f.path)]
+                return job
+        # (The review replays every file itself: it gets them all.)
+        partial = source.reported is not None and job.complete
+        if partial and policy.needs_history and not options.history:
+            cached.resume(job)
+    # With a resumed replay, only the file before the first reported one (rules
+    # compare with it) and the files from there to the last reported one are needed.
+    needed = job.migrations[max(job.resume_at - 1, 0) : job.resume_end]
+    for migration in needed:
+        digest = job.digests[id(migration)]
+        if digest is None:
+            continue  # unreadable: load_error is set
+        if job.cache is not None and job.cache.restore(digest, migration):
+            continue
+        job.to_load.append(migration)
+    return job
+
+
+def _load(apps: list[PreparedApp]) -> list[Pending]:
+    """Load and parse what the cache did not have: in worker processes when there are
+    many files, else here (where the files to execute wait for the sandbox)."""
+    from aerich_lint.codec import adopt
+    from aerich_lint.prepare.workers import parse_in_workers
+
+    pending: list[Pending] = []
+    todo = [(job, m) for job in apps for m in job.to_load]
+    parsed = parse_in_workers([(m, job.dialect, job.source.kind) for job, m in todo])
+    for job, migration in todo:
+        done = parsed.get(id(migration))
+        if done is not None:
+            adopt(migration, done)
+            if job.cache is not None:
+                job.cache.store(job.digests[id(migration)] or "", migration)
+            continue
+        info = files.load(migration, source_for(job.source.kind))
+        job.to_finish.append(migration)
+        if info is not None:
+            pending.append((job.source, migration, info))
+            job.dynamic.add(id(migration))
+    return pending
+
+
+def _execute(
+    apps: list[PreparedApp], pending: list[Pending], options: Options, timeout: float
+) -> None:
+    """Run the files whose SQL is built at run time, where the project allows it;
+    the others say they were not executed. Never cached: what an executed file gives
+    may depend on more than its bytes."""
+    allowed = [p for p in pending if options.execute and p[0].project.lint.execute]
+    for source, migration, info in pending:
+        if not (options.execute and source.project.lint.execute):
+            migration.not_executed = sorted(info.needs_exec)
+    sandboxes = execute_pending(
+        allowed, timeout, {str(j.source.folder): j.dialect.value for j in apps}
+    )
+    for job in apps:
+        ran = [sandboxes[id(m)] for m in job.migrations if id(m) in sandboxes]
+        job.app.executed = len(ran)
+        job.app.sandbox = max(set(ran), key=ran.count) if ran else ""
+        job.app.not_executed = sum(1 for m in job.migrations if m.not_executed)
+
+
+def _replay(job: PreparedApp, everything: bool) -> None:
+    """Replay the app's history when a rule in force reads it, or when asked (the
+    review describes every file from it)."""
+    if not (everything or job.policy.needs_history):
+        return
+    begin, end = job.resume_at, job.resume_end or len(job.migrations)
+    keep = frozenset(p - begin for p in cached.positions_to_keep(job) if begin <= p <= end)
+    job.steps, states = replay(job.migrations[begin:end], job.dialect, job.start, keep)
+    job.states = {p + begin: state for p, state in states.items()}

@@ -1,0 +1,47 @@
+"""Where migrations come from: a kind of migration system, with its own files, their
+order and their loader. Discovery yields apps of a kind; everything after loading
+(parse, history, rules, reports) is shared.
+
+Today there is one kind, aerich's numbered files (``aerich.py``). A second system
+(Tortoise ORM's own migrations, ordered by a dependency graph) is one more module
+here and one more entry in ``SOURCES``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from aerich_lint.sources.aerich import AerichSource
+
+if TYPE_CHECKING:
+    from aerich_lint.load.python import PythonInfo
+    from aerich_lint.model import Migration
+
+
+class MigrationSource(Protocol):
+    kind: str
+
+    def files(self, folder: Path) -> list[Path]:
+        """The app folder's migration files, in the order the system applies them."""
+        ...
+
+    def open(self, path: Path, app: str) -> Migration:
+        """A migration for the file, nothing read yet."""
+        ...
+
+    def read(self, migration: Migration) -> bytes | None:
+        """The file's bytes (``migration.text`` set), or None with ``load_error``."""
+        ...
+
+    def load(self, migration: Migration) -> PythonInfo | None:
+        """Fill the sections from the text, statically; the info says whether the SQL
+        is only known by executing the file."""
+        ...
+
+
+SOURCES: dict[str, MigrationSource] = {AerichSource.kind: AerichSource()}
+
+
+def source_for(kind: str) -> MigrationSource:
+    return SOURCES[kind]
