@@ -106,9 +106,7 @@ def encode(m: Migration) -> dict[str, Any]:
         **{key: getattr(m, key) for key in PLAIN_FIELDS},
         "functions": {k: dataclasses.asdict(v) for k, v in m.functions.items()},
         "module_db_calls": [list(c) for c in m.module_db_calls],
-        "state_tables": {
-            table: sorted(columns) for table, columns in m.state_tables.items()
-        }
+        "state_tables": {table: sorted(columns) for table, columns in m.state_tables.items()}
         if m.state_tables is not None
         else None,
         "sections": sections,

@@ -8,6 +8,7 @@ only they are reported).
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import os
 import re
@@ -183,13 +184,20 @@ class _Collector:
             app = AppSource(
                 name=app_name(folder, project), folder=folder, project=project, reported=set()
             )
-            app.files = migration_files(folder)
+            files = migration_files(folder)
+            native = [f for f in files if _is_native_name(f)]
+            if native and _is_native_file(native[0]):
+                # (prepare puts them in the order of their dependency graph)
+                app.kind, app.files = "native", native
+                app.name = native_label(folder)
+            else:
+                app.files = files
             self.apps[key] = app
         if only is None:
             app.reported = None
         elif app.reported is not None:
             app.reported.add(only.name)
-            if all(f.name != only.name for f in app.files):
+            if app.kind == "aerich" and all(f.name != only.name for f in app.files):
                 # Named explicitly although aerich would not pick it up: lint it anyway.
                 app.files = sorted([*app.files, app.folder / only.name], key=sort_key)
 
@@ -226,10 +234,15 @@ class _Collector:
                     self.add_app(_relative_to_cwd(folder), project)
                 return
         for migrations in _walk_for_migrations(path):
+            if is_native_folder(migrations):
+                self.add_app(migrations, project)
+                continue
             for folder in _app_folders_in(migrations):
                 self.add_app(folder, project)
         if not any(_is_within(path, a.folder) for a in self.apps.values()):
-            self.result.warnings.append(f"{raw}: no Aerich migrations found")
+            self.result.warnings.append(
+                f"{raw}: no migrations found (aerich's or Tortoise ORM's native ones)"
+            )
 
 
 def _is_within(parent: Path, child: Path) -> bool:
@@ -278,3 +291,116 @@ def matches_any(path: Path, patterns: list[str], root: Path) -> list[str]:
         ):
             hits.append(pattern)
     return hits
+
+
+# -- Tortoise ORM's native migrations: which folders hold them (sources/native.py reads
+# them). Told apart from aerich's by the AST, never by the name alone: both are
+# ``<number>_<name>.py``.
+
+# tortoise's ``0001_name.py`` (aerich's are ``<version>_<timestamp>_<name>.py``)
+NATIVE_NAME = re.compile(r"^(\d+)_(\w+)\.py$")
+_MIGRATION_BASES = ("Migration",)  # migrations.Migration, tortoise.migrations.Migration
+
+
+def migration_class(tree: ast.Module) -> ast.ClassDef | None:
+    """The module's ``class Migration(<...>.Migration)`` holding ``operations``."""
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef) or node.name != "Migration":
+            continue
+        bases = [dotted(b) for b in node.bases]
+        if any(b is not None and b.rsplit(".", 1)[-1] in _MIGRATION_BASES for b in bases):
+            return node
+    return None
+
+
+def is_native(text: str) -> bool:
+    """Is this Python text a tortoise native migration (not an aerich one)? A native
+    file defines ``class Migration(migrations.Migration)`` and no ``upgrade()``."""
+    if "Migration" not in text:
+        return False
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    has_upgrade = any(
+        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "upgrade"
+        for n in tree.body
+    )
+    return not has_upgrade and migration_class(tree) is not None
+
+
+def dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = dotted(node.value)
+        return f"{head}.{node.attr}" if head is not None else None
+    return None
+
+
+def native_version(path: Path) -> int | None:
+    match = NATIVE_NAME.match(path.name)
+    return int(match.group(1)) if match else None
+
+
+def is_native_folder(folder: Path) -> bool:
+    """A package of tortoise native migrations: numbered files, the first of which is a
+    native migration (an aerich folder's files are never ``class Migration``)."""
+    files = native_files(folder)
+    return bool(files) and _is_native_file(files[0])
+
+
+def _is_native_file(path: Path) -> bool:
+    try:
+        if path.stat().st_size > MAX_SNIFF:
+            return False  # (loading reports a file that large)
+        return is_native(path.read_text(encoding="utf-8-sig", errors="replace"))
+    except OSError:
+        return False
+
+
+def _is_native_name(path: Path) -> bool:
+    """A module tortoise's loader imports (``*.py``, not ``_`` or ``~``), numbered."""
+    return path.suffix == ".py" and path.name[0] not in "_~" and bool(NATIVE_NAME.match(path.name))
+
+
+MAX_SNIFF = 20 * 1024 * 1024  # the loader's limit for a migration file
+
+
+def native_files(folder: Path) -> list[Path]:
+    """The modules tortoise's loader imports: ``*.py`` not starting with ``_`` or ``~``,
+    here the numbered ones."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    return sorted(p for p in entries if _is_native_name(p))
+
+
+def native_label(folder: Path) -> str:
+    """The app label a native package's files give each other in ``dependencies``;
+    else the package's name, or its parent's when it is called ``migrations``
+    (``shop/migrations``: shop)."""
+    votes: dict[str, int] = {}
+    names = {p.stem for p in native_files(folder)}
+    for path in native_files(folder):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8-sig", errors="replace"))
+        except (OSError, SyntaxError, ValueError, RecursionError):
+            continue
+        cls = migration_class(tree)
+        for stmt in cls.body if cls is not None else []:
+            if (
+                isinstance(stmt, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "dependencies" for t in stmt.targets)
+                and isinstance(stmt.value, (ast.List, ast.Tuple))
+            ):
+                for pair in stmt.value.elts:
+                    if isinstance(pair, (ast.Tuple, ast.List)) and len(pair.elts) == 2:
+                        label, name = (getattr(e, "value", None) for e in pair.elts)
+                        if isinstance(label, str) and name in names:
+                            votes[label] = votes.get(label, 0) + 1
+    if votes:
+        return max(sorted(votes), key=lambda label: votes[label])
+    resolved = folder.resolve()
+    return resolved.parent.name if resolved.name == "migrations" else resolved.name

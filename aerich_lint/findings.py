@@ -30,7 +30,7 @@ def make_finding(rule: Rule, violation: Violation, migration: Migration, policy:
         section=stmt.section if stmt is not None else violation.section or FILE,
         statement=stmt.sql if stmt is not None else "",
         message=violation.message,
-        fix=rule.hint,
+        fix=rule.native_hint if migration.format == "native" and rule.native_hint else rule.hint,
     )
 
 

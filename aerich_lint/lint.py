@@ -85,6 +85,7 @@ def _check_app(job: PreparedApp, errors: list[str]) -> list[Finding]:
             enabled=frozenset(job.policy.enabled),
             edited=_edited(job, migration),
             renamed_from=_renamed_from(job, migration),
+            system=job.source.kind,
         )
         findings.extend(check_migration(ctx, job.policy, errors))
     return findings
@@ -102,7 +103,7 @@ def check_migration(ctx: Context, policy: Policy, errors: list[str]) -> list[Fin
     ]
     findings: list[Finding] = []
     for rule in active:
-        if ctx.dialect not in rule.dialects:
+        if ctx.dialect not in rule.dialects or ctx.system not in rule.systems:
             continue
         try:
             violations = list(rule.check(ctx))

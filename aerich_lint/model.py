@@ -212,6 +212,9 @@ class Migration:
     # names and "RUN_IN_TRANSACTION".
     not_executed: list[str] = field(default_factory=list)
     not_executed_reason: str = ""  # "": executing is off; else what the sandbox refused
+    # (section, line, message) of what a tool could not generate the SQL of (tortoise's
+    # native operations)
+    generation_errors: list[tuple[str, int, str]] = field(default_factory=list)
     report: bool = True  # False: loaded only as context for other files
 
     def section(self, name: str) -> Section:

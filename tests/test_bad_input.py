@@ -132,7 +132,7 @@ def test_missing_path_is_exit_2_but_others_are_linted(folder: Path) -> None:
 def test_empty_folder_warns_and_passes(tmp_path: Path) -> None:
     proc = cli(str(tmp_path))
     assert proc.returncode == 0
-    assert f"{tmp_path}: no Aerich migrations found" in proc.stderr
+    assert f"{tmp_path}: no migrations found (aerich's or Tortoise ORM's native ones)" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

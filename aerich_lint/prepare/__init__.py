@@ -21,7 +21,7 @@ from aerich_lint.discover import AppSource, Discovery, discover
 from aerich_lint.findings import display_folder
 from aerich_lint.history import replay
 from aerich_lint.load import Pending, execute_pending
-from aerich_lint.model import App, Severity
+from aerich_lint.model import DOWNGRADE, UPGRADE, App, Migration, Severity
 from aerich_lint.options import Options
 from aerich_lint.policy import Policy, policy_for
 from aerich_lint.prepare import cached
@@ -65,6 +65,7 @@ def prepare(options: Options) -> Prepared:
     # more than the files and the configuration (git state, the review's history).
     reuse = use_cache and options.since is None and not options.history
     for source in found.apps:
+        source.files = source_for(source.kind).order(source.files)
         policy = prepared.policies[id(source.project)]
         job = _open_app(source, policy, resolver, use_cache, options, reuse)
         if job is not None:
@@ -73,6 +74,7 @@ def prepare(options: Options) -> Prepared:
     pending = _load(prepared.apps)
     if options.read_dynamic_sql:
         _execute(prepared.apps, pending, options, timeout)
+    _generate_native(prepared.apps, options, timeout)
     for job in prepared.apps:
         if job.reused is None:
             for migration in job.to_finish:
@@ -118,7 +120,9 @@ def _open_app(
         choice = Choice(options.fallback_dialect, "", guessed=True)
     job.guessed = choice.guessed
     job.app = App(source.name, source.folder, job.migrations, choice.dialect, choice.reason)
-    if use_cache:  # None when there is no key to sign entries with: then uncached
+    # (A native migration's SQL depends on every file before it and on tortoise: it is
+    # generated each run, never cached.)
+    if use_cache and source.kind == "aerich":  # None when there is no key: then uncached
         job.cache = AppCache.open(
             project.root, project.pyproject is not None, source.folder, choice.dialect.value
         )
@@ -199,3 +203,69 @@ def _replay(job: PreparedApp, everything: bool) -> None:
     keep = frozenset(p - begin for p in cached.positions_to_keep(job) if begin <= p <= end)
     job.steps, states = replay(job.migrations[begin:end], job.dialect, job.start, keep)
     job.states = {p + begin: state for p, state in states.items()}
+
+
+def _generate_native(apps: list[PreparedApp], options: Options, timeout: float) -> None:
+    """The SQL tortoise generates for native migrations' operations, one sandboxed
+    child per project (its config and migrations are imported there); where executing
+    is off or there is no config to read, the files say their SQL was not read."""
+    by_project: dict[int, list[PreparedApp]] = {}
+    for job in apps:
+        if job.source.kind == "native" and job.reused is None:
+            by_project.setdefault(id(job.source.project), []).append(job)
+    if not by_project:
+        return
+    from aerich_lint.sources.native import fill_generated
+
+    for jobs in by_project.values():
+        project = jobs[0].source.project
+        config = project.aerich.tortoise_orm if project.aerich is not None else None
+        if not (options.execute and project.lint.execute and options.read_dynamic_sql):
+            _not_generated(jobs, "")
+            continue
+        if not config:
+            _not_generated(jobs, "no Tortoise config names them ([tool.tortoise] tortoise_orm)")
+            continue
+        from aerich_lint.load.native import native_sql
+
+        dialects = {job.source.name: job.dialect.value for job in jobs}
+        generated = native_sql(project.root, project.import_paths(), config, dialects, timeout)
+        for job in jobs:
+            app = generated.apps.get(job.source.name)
+            waiting = {id(m) for m in job.to_finish}
+            ran = 0
+            for migration in job.migrations:
+                job.dynamic.add(id(migration))
+                found = app.migrations.get(migration.name) if app is not None else None
+                if migration.load_error is not None:
+                    continue
+                if found is None:
+                    why = (
+                        generated.refused
+                        or generated.error
+                        or (
+                            f"tortoise's loader has no migration {migration.name} in app "
+                            f"{job.source.name}"
+                        )
+                    )
+                    _not_generated([job], why, only=migration)
+                    continue
+                migration.generation_errors = fill_generated(migration, found)
+                if id(migration) not in waiting:  # parsed in a worker: its new SQL is not
+                    job.to_finish.append(migration)
+                ran += 1
+            job.app.executed = ran
+            job.app.sandbox = generated.sandbox if ran else ""
+
+
+def _not_generated(jobs: list[PreparedApp], why: str, only: Migration | None = None) -> None:
+    from aerich_lint.sources.native import generates_sql
+
+    for job in jobs:
+        for migration in job.migrations:
+            if only is not None and migration is not only:
+                continue
+            if migration.load_error is None and generates_sql(migration):
+                migration.not_executed = [UPGRADE, DOWNGRADE]
+                migration.not_executed_reason = why
+        job.app.not_executed = sum(1 for m in job.migrations if m.not_executed)

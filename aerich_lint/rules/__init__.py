@@ -14,6 +14,7 @@ from aerich_lint.rules.base import Context, Rule, Violation
 from aerich_lint.rules.change_loses_attributes import ChangeLosesAttributesRule
 from aerich_lint.rules.column_type_change import ColumnTypeChangeRule
 from aerich_lint.rules.concurrently_in_transaction import ConcurrentlyInTransactionRule
+from aerich_lint.rules.conflicting_leaves import ConflictingLeavesRule
 from aerich_lint.rules.constraint_not_valid import ConstraintNotValidRule
 from aerich_lint.rules.data_migration import DataMigrationRule
 from aerich_lint.rules.delete_without_where import DeleteWithoutWhereRule
@@ -30,7 +31,9 @@ from aerich_lint.rules.exclusive_lock import ExclusiveLockRule
 from aerich_lint.rules.frozen_default import FrozenDefaultRule
 from aerich_lint.rules.implicit_commit import ImplicitCommitRule
 from aerich_lint.rules.invalid_migration import InvalidMigrationRule
+from aerich_lint.rules.irreversible_migration import IrreversibleMigrationRule
 from aerich_lint.rules.lock_timeout import LockTimeoutRule
+from aerich_lint.rules.missing_dependency import MissingDependencyRule
 from aerich_lint.rules.missing_downgrade import MissingDowngradeRule
 from aerich_lint.rules.models_state_mismatch import ModelsStateMismatchRule
 from aerich_lint.rules.mysql_add_foreign_key import MysqlAddForeignKeyRule
@@ -46,6 +49,7 @@ from aerich_lint.rules.rename_column import RenameColumnRule
 from aerich_lint.rules.rename_table import RenameTableRule
 from aerich_lint.rules.roundtrip_mismatch import RoundtripMismatchRule
 from aerich_lint.rules.set_not_null import SetNotNullRule
+from aerich_lint.rules.sql_generation_failed import SqlGenerationFailedRule
 from aerich_lint.rules.sql_syntax import SqlSyntaxRule
 from aerich_lint.rules.sqlite_pragma_in_transaction import SqlitePragmaInTransactionRule
 from aerich_lint.rules.sqlite_unsupported_alter import SqliteUnsupportedAlterRule
@@ -87,6 +91,11 @@ RULES: tuple[Rule, ...] = (
     FrozenDefaultRule(),
     EditedMigrationRule(),  # only active with --since
     DeletedMigrationRule(),  # only active with --since
+    # --- Tortoise ORM native migrations: their graph and their reverses (AL240-) ---
+    IrreversibleMigrationRule(),
+    ConflictingLeavesRule(),
+    MissingDependencyRule(),
+    SqlGenerationFailedRule(),
     # --- PostgreSQL online-safety rules (issue 4, AL301-AL319) ---
     NonConcurrentIndexRule(),
     ConcurrentlyInTransactionRule(),

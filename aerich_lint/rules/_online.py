@@ -62,7 +62,11 @@ def before(ctx: Context, section: str, stmt: Statement, kind: type[E]) -> list[E
 
 
 def in_transaction(ctx: Context, section: str) -> bool:
-    """Does aerich run this section inside a transaction block?"""
+    """Does this section run inside a transaction block? aerich runs every downgrade in
+    one, and an upgrade unless RUN_IN_TRANSACTION = False; tortoise runs a native
+    migration's operations, both ways, in one unless ``atomic = False``."""
+    if ctx.system == "native":
+        return ctx.migration.run_in_transaction
     return section == DOWNGRADE or ctx.migration.run_in_transaction
 
 

@@ -5,12 +5,13 @@ from collections.abc import Iterator
 from aerich_lint.effects import AddColumn, AddConstraint
 from aerich_lint.model import Dialect, Severity
 from aerich_lint.rules._online import LOCKING_SECTIONS, live_table
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class AddPrimaryKeyRule(Rule):
     name = "add-primary-key"
     code = "AL308"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "ADD PRIMARY KEY on a table that already has rows."
     why = (

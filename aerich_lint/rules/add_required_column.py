@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 from aerich_lint.effects import AddColumn, ColumnInfo
 from aerich_lint.model import Dialect, Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 _DATE_TYPES = ("DATE", "TIME", "YEAR")  # DATE, DATETIME, TIMESTAMP, TIME, YEAR
 
@@ -38,6 +38,7 @@ def _consequence(dialect: Dialect, column: ColumnInfo, table: str) -> str:
 class AddRequiredColumnRule(Rule):
     name = "add-required-column"
     code = "AL325"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "A NOT NULL column without a default is added to a table that already has rows."
     why = (

@@ -5,13 +5,14 @@ from collections.abc import Iterator
 from aerich_lint.effects import AddColumn, AddConstraint, CreateIndex, Effect
 from aerich_lint.model import Dialect, Severity
 from aerich_lint.rules._online import LOCKING_SECTIONS, live_table
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 from aerich_lint.rules.volatile_default import volatile_call
 
 
 class AddUniqueRule(Rule):
     name = "add-unique"
     code = "AL307"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "A UNIQUE constraint or unique index is added to a table that already has rows."
     why = (

@@ -37,6 +37,11 @@ if TYPE_CHECKING:
     from aerich_lint.history import Step
 
 ALL_DIALECTS: frozenset[Dialect] = frozenset(Dialect)
+# The migration systems a rule judges (aerich_lint/sources): a rule about aerich's files
+# (names, MODELS_STATE, its empty downgrades) says nothing about tortoise's native ones.
+AERICH: frozenset[str] = frozenset({"aerich"})
+NATIVE: frozenset[str] = frozenset({"native"})
+ALL_SYSTEMS: frozenset[str] = AERICH | NATIVE
 E = TypeVar("E", bound=Effect)
 
 
@@ -88,6 +93,7 @@ class Context:
     # --since: the migration existed at the merge base and is gone (``migration`` is a
     # stand-in with its base path and no content)
     deleted: bool = False
+    system: str = "aerich"  # the app's migration system: aerich or native
     _created: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
     # what one rule works out and another reuses while this file is checked (never
     # stored: the cache never sees it)
@@ -214,12 +220,16 @@ class Rule:
     example: ClassVar[str]  # what triggers it (SQL or migration excerpt)
     fix: ClassVar[str]  # the safe alternative, with SQL or aerich workflow
     hint: ClassVar[str]  # one-line fix hint printed under each finding
+    native_hint: ClassVar[str | None] = None  # the hint for a native migration, if other
     dialects: ClassVar[frozenset[Dialect]] = ALL_DIALECTS
     enabled_by_default: ClassVar[bool] = True
     # True: reads Context.history, so the whole app history must be loaded and replayed
     needs_history: ClassVar[bool] = False
     # True: found by `aerich-lint verify` on a real database, never by the static check
     verify_only: ClassVar[bool] = False
+    # the migration systems it judges; a rule opts in to native migrations once it
+    # knows what tortoise does with them
+    systems: ClassVar[frozenset[str]] = AERICH
 
     def check(self, ctx: Context) -> Iterator[Violation]:
         raise NotImplementedError

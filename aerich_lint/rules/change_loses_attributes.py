@@ -7,7 +7,7 @@ from aerich_lint.effects import ChangeColumn, ColumnInfo, RenameColumn
 from aerich_lint.load.models_state import ModelsStateError, decoded
 from aerich_lint.model import DOWNGRADE, SECTIONS, UPGRADE, Dialect, Migration, Severity
 from aerich_lint.rules._online import walk
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 def lost_attributes(old: ColumnInfo, new: ColumnInfo) -> list[tuple[str, str, str]]:
@@ -59,6 +59,7 @@ def _wanted_by_model(kind: str, field: dict[str, Any]) -> bool:
 class ChangeLosesAttributesRule(Rule):
     name = "change-loses-attributes"
     code = "AL321"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = (
         "MySQL MODIFY / CHANGE drops the NOT NULL, DEFAULT, COMMENT or AUTO_INCREMENT a column had."

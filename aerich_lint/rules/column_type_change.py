@@ -14,13 +14,14 @@ from aerich_lint.rules._online import (
     original_column,
     original_table,
 )
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 from aerich_lint.targets import Target
 
 
 class ColumnTypeChangeRule(Rule):
     name = "column-type-change"
     code = "AL305"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "A column's type changes on a live table: a full rewrite or copy under lock."
     why = (

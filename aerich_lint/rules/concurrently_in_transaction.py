@@ -11,7 +11,7 @@ from aerich_lint.effects import (
 )
 from aerich_lint.model import DOWNGRADE, SECTIONS, Dialect, Severity, Statement
 from aerich_lint.rules._online import in_returned_script
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 # Known commands (parse/commands.py) PostgreSQL refuses inside a transaction block.
 _REFUSED_COMMANDS = {
@@ -24,6 +24,7 @@ _REFUSED_COMMANDS = {
 class ConcurrentlyInTransactionRule(Rule):
     name = "concurrently-in-transaction"
     code = "AL302"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "A statement PostgreSQL refuses inside a transaction block runs in one."
     why = (
@@ -59,6 +60,7 @@ class ConcurrentlyInTransactionRule(Rule):
         "migration the same way."
     )
     hint = "put it alone in a RUN_IN_TRANSACTION = False migration (never in a downgrade)"
+    native_hint = "put it alone in a migration with atomic = False"
     dialects = frozenset({Dialect.POSTGRES})
 
     def check(self, ctx: Context) -> Iterator[Violation]:
@@ -67,7 +69,11 @@ class ConcurrentlyInTransactionRule(Rule):
                 what = self._refused(ctx, stmt)
                 if what is None:
                     continue
-                if section == DOWNGRADE:
+                if ctx.system == "native":
+                    if not ctx.migration.run_in_transaction:
+                        continue
+                    why = "tortoise runs this migration in a transaction (atomic = True)"
+                elif section == DOWNGRADE:
                     why = "aerich runs every downgrade in a transaction"
                 elif ctx.migration.run_in_transaction:
                     why = "this migration runs in a transaction (RUN_IN_TRANSACTION = True)"

@@ -5,12 +5,13 @@ from collections.abc import Iterator
 from aerich_lint.effects import AddColumn, AddConstraint
 from aerich_lint.model import Dialect, Severity
 from aerich_lint.rules._online import LOCKING_SECTIONS, live_table, validated_later
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class ConstraintNotValidRule(Rule):
     name = "constraint-not-valid"
     code = "AL303"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "A FOREIGN KEY or CHECK constraint is added to a live table without NOT VALID."
     why = (

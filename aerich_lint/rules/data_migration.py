@@ -5,12 +5,14 @@ from collections.abc import Iterator
 from aerich_lint.effects import InsertRows, RowChange, only_reads
 from aerich_lint.model import Severity
 from aerich_lint.naming import AERICH_TABLE
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules._drops import rebuilds
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class DataMigrationRule(Rule):
     name = "data-migration"
     code = "AL220"
+    systems = ALL_SYSTEMS
     severity = Severity.INFO
     summary = "The section changes rows or runs queries through the client: review it."
     why = (
@@ -44,12 +46,14 @@ class DataMigrationRule(Rule):
             rows = [f for f in facts if isinstance(f, (RowChange, InsertRows))]
             if rows and rows[0].table == AERICH_TABLE:
                 continue  # aerich's own bookkeeping
+            if rows and any(new == rows[0].table for new, _ in rebuilds(ctx, section)):
+                continue  # the copy of a table rebuild (SQLite's ALTER): no data changes
             if rows:
                 verb = stmt.sql.split(None, 1)[0].upper()
                 yield Violation(
                     f"{verb} changes rows of {rows[0].table}", stmt, section, severity=severity
                 )
-            elif stmt.via != "return":
+            elif stmt.via not in ("return", "operation"):  # (a native operation's own SQL)
                 yield Violation(
                     f"runs SQL through db.{stmt.via}(): review what it does to the data",
                     stmt,

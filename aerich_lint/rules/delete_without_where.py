@@ -4,12 +4,13 @@ from collections.abc import Iterator
 
 from aerich_lint.effects import DeleteRows, RowChange, UpdateRows
 from aerich_lint.model import Severity, Statement
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class DeleteWithoutWhereRule(Rule):
     name = "delete-without-where"
     code = "AL104"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "DELETE (error) or UPDATE (warning) without a WHERE clause touches every row."
     why = (

@@ -3,12 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.model import FILE, Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class DeletedMigrationRule(Rule):
     name = "deleted-migration"
     code = "AL231"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "A migration that existed at the base was deleted or renamed (only with --since)."
     why = (

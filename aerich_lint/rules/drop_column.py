@@ -5,12 +5,13 @@ from collections.abc import Iterator
 from aerich_lint.effects import DropColumn
 from aerich_lint.model import Severity
 from aerich_lint.rules._drops import Drop, judge_drop
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class DropColumnRule(Rule):
     name = "drop-column"
     code = "AL102"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "A column that already exists is dropped: its data is deleted."
     why = (

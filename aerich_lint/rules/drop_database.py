@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from aerich_lint.effects import Ddl, DropDatabase
 from aerich_lint.model import DOWNGRADE, UPGRADE, Dialect, Severity, Statement
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 # Words of a statement: quoted names whole, comments left out.
 _WORDS = re.compile(
@@ -17,6 +17,7 @@ _STOP = frozenset({"CASCADE", "RESTRICT", "WITH", "FORCE", ";", "("})
 class DropDatabaseRule(Rule):
     name = "drop-database"
     code = "AL105"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = (
         "A whole database (or, with CASCADE, a PostgreSQL schema) and all its data are deleted."

@@ -5,12 +5,13 @@ from collections.abc import Iterator
 from aerich_lint.effects import DropTable
 from aerich_lint.model import Severity
 from aerich_lint.rules._drops import Drop, judge_drop
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class DropTableRule(Rule):
     name = "drop-table"
     code = "AL101"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "A table that already exists is dropped: every row in it is deleted."
     why = (

@@ -3,12 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.model import UPGRADE, Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class EditedMigrationRule(Rule):
     name = "edited-migration"
     code = "AL230"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "The upgrade of a migration that already existed was edited (only with --since)."
     why = (

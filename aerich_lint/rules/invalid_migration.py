@@ -4,12 +4,13 @@ from collections.abc import Iterator
 
 from aerich_lint.load.models_state import ModelsStateError, tables_of
 from aerich_lint.model import SECTIONS, Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class InvalidMigrationRule(Rule):
     name = "invalid-migration"
     code = "AL003"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "The file cannot be loaded as a migration, so aerich cannot run it either."
     why = (

@@ -16,7 +16,7 @@ from aerich_lint.effects import (
 )
 from aerich_lint.model import SECTIONS, Dialect, Severity, Statement
 from aerich_lint.rules._online import dropped_index_table, index_table, live_table, same_transaction
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 _ALTER_TABLE = ALTER_TABLE_CHANGES
 # LOCK TABLE modes that conflict with neither plain reads (ACCESS SHARE) nor ordinary
@@ -32,6 +32,7 @@ _OFF = re.compile(r"^(0+(\.0*)?\s*(us|ms|s|min|h|d)?|default|)$")
 class LockTimeoutRule(Rule):
     name = "lock-timeout"
     code = "AL309"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "A statement locks a live table with no SET lock_timeout before it."
     why = (

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from aerich_lint.effects import AddConstraint, AlterOptions, Setting
 from aerich_lint.model import UPGRADE, Dialect, Severity, Statement
 from aerich_lint.rules._online import LOCKING_SECTIONS, live_table
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 def checks_off(ctx: Context, stmt: Statement) -> bool:
@@ -26,6 +26,7 @@ def checks_off(ctx: Context, stmt: Statement) -> bool:
 class MysqlAddForeignKeyRule(Rule):
     name = "mysql-add-foreign-key"
     code = "AL326"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "ADD FOREIGN KEY on a live MySQL table with foreign_key_checks on: a table copy."
     why = (

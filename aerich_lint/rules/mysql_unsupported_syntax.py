@@ -19,7 +19,7 @@ from aerich_lint.effects import (
 )
 from aerich_lint.model import SECTIONS, Dialect, Severity
 from aerich_lint.rules._online import older_than
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 from aerich_lint.targets import Target
 
 _KEYS = frozenset({"PRIMARY KEY", "UNIQUE", "FOREIGN KEY"})
@@ -145,6 +145,7 @@ def _turns_off_fk_checks(fact: Effect) -> bool | None:
 class MysqlUnsupportedSyntaxRule(Rule):
     name = "mysql-unsupported-syntax"
     code = "AL322"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "SQL the target MySQL / MariaDB server rejects: the migration fails on it."
     why = (

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from aerich_lint.effects import DropColumn, DropTable
 from aerich_lint.model import DOWNGRADE, UPGRADE, Severity
 from aerich_lint.rules._drops import Drop, judge_drop
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class NoOpStatementRule(Rule):
     name = "no-op-statement"
     code = "AL205"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "A statement does nothing (IF [NOT] EXISTS met something else): the change is lost."
     why = (

@@ -11,12 +11,13 @@ from aerich_lint.rules._online import (
     live_table,
     same_transaction,
 )
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class NonConcurrentIndexRule(Rule):
     name = "non-concurrent-index"
     code = "AL301"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = (
         "CREATE INDEX, DROP INDEX, REINDEX or DETACH PARTITION without CONCURRENTLY on a "
@@ -77,6 +78,7 @@ class NonConcurrentIndexRule(Rule):
         "period."
     )
     hint = "use CONCURRENTLY, alone in a migration with RUN_IN_TRANSACTION = False"
+    native_hint = "use CONCURRENTLY, alone in a migration with atomic = False"
     dialects = frozenset({Dialect.POSTGRES})
     needs_history = True
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.model import Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 _WHAT = {
     "upgrade": "upgrade()",
@@ -15,6 +15,7 @@ _WHAT = {
 class NotExecutedRule(Rule):
     name = "not-executed"
     code = "AL006"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "SQL built at run time was not linted: executing is off, or the sandbox refused."
     why = (
@@ -49,6 +50,13 @@ class NotExecutedRule(Rule):
         what = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
         verb = "needs" if len(names) == 1 else "need"
         why = migration.not_executed_reason or "executing project code is off"
+        if ctx.system == "native":
+            yield Violation(
+                f"the SQL tortoise generates for its operations was not read: {why}; not linted",
+                section=section or "file",
+                line=line,
+            )
+            return
         yield Violation(
             f"{what} {verb} executing to be read, but {why}: not linted",
             section=section or "file",

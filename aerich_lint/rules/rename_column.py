@@ -4,12 +4,13 @@ from collections.abc import Iterator
 
 from aerich_lint.effects import RenameColumn
 from aerich_lint.model import UPGRADE, Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class RenameColumnRule(Rule):
     name = "rename-column"
     code = "AL120"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "A column is renamed: the running application breaks until the new code is live."
     why = (

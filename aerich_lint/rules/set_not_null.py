@@ -14,13 +14,14 @@ from aerich_lint.rules._online import (
     original_column,
     original_table,
 )
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 from aerich_lint.rules.volatile_default import NOT_VOLATILE, VALUE_FUNCTIONS
 
 
 class SetNotNullRule(Rule):
     name = "set-not-null"
     code = "AL304"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "ALTER COLUMN ... SET NOT NULL on a column of a live table."
     why = (

@@ -4,12 +4,13 @@ import re
 from collections.abc import Iterator
 
 from aerich_lint.model import Dialect, Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class SqlSyntaxRule(Rule):
     name = "sql-syntax"
     code = "AL001"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "A statement is not valid SQL for the migration's dialect."
     why = (

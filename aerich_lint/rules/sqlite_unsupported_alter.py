@@ -17,7 +17,7 @@ from aerich_lint.effects import (
 from aerich_lint.history.schema import Schema
 from aerich_lint.model import SECTIONS, Dialect, Severity, Statement
 from aerich_lint.rules._online import older_than, walk
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 from aerich_lint.targets import Target
 
 _REDEFINE = {"ALTER TABLE MODIFY": "MODIFY", "ALTER TABLE CHANGE": "CHANGE"}
@@ -54,6 +54,7 @@ def _constraint_kind(schema: Schema, fact: DropConstraint) -> str:
 class SqliteUnsupportedAlterRule(Rule):
     name = "sqlite-unsupported-alter"
     code = "AL323"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "An ALTER TABLE that SQLite does not have: the migration fails on it."
     why = (

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.model import Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class UnknownSuppressionRule(Rule):
     name = "unknown-suppression"
     code = "AL004"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "A suppression comment names a rule that does not exist."
     why = (
@@ -31,6 +32,7 @@ class UnknownSuppressionRule(Rule):
 class UnusedSuppressionRule(Rule):
     name = "unused-suppression"
     code = "AL005"
+    systems = ALL_SYSTEMS
     severity = Severity.INFO
     summary = "A suppression comment suppresses nothing."
     why = (

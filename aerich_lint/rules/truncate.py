@@ -4,12 +4,13 @@ from collections.abc import Iterator
 
 from aerich_lint.effects import Truncate
 from aerich_lint.model import Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class TruncateRule(Rule):
     name = "truncate"
     code = "AL103"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "TRUNCATE deletes every row of a table."
     why = (

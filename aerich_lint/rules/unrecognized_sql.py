@@ -3,12 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.model import Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class UnrecognizedSqlRule(Rule):
     name = "unrecognized-sql"
     code = "AL002"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "A statement the SQL parser does not understand: the linter cannot vouch for it."
     why = (

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from aerich_lint.effects import AddColumn, ColumnInfo, CreateFunction
 from aerich_lint.model import UPGRADE, Dialect, Severity, Statement
 from aerich_lint.rules._online import LOCKING_SECTIONS, before, live_table
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 # Built-in functions PostgreSQL marks VOLATILE that show up as column defaults (the
 # uuid-ossp and pgcrypto ones included; random_normal is 16+, uuidv4/uuidv7 18+).
@@ -182,6 +182,7 @@ def row_by_row(column: AddColumn, functions: dict[str, CreateFunction]) -> Verdi
 class VolatileDefaultRule(Rule):
     name = "volatile-default"
     code = "AL306"
+    systems = ALL_SYSTEMS
     severity = Severity.WARNING
     summary = "ADD COLUMN whose default must be computed row by row rewrites the whole table."
     why = (

@@ -2,9 +2,10 @@
 order and their loader. Discovery yields apps of a kind; everything after loading
 (parse, history, rules, reports) is shared.
 
-Today there is one kind, aerich's numbered files (``aerich.py``). A second system
-(Tortoise ORM's own migrations, ordered by a dependency graph) is one more module
-here and one more entry in ``SOURCES``.
+Two kinds: aerich's numbered files (``aerich.py``) and Tortoise ORM 1.x's native
+migrations (``native.py``: a package of ``class Migration`` files ordered by their
+dependency graph). Another system is one more module here and one more entry in
+``SOURCES``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
 class MigrationSource(Protocol):
     kind: str
 
-    def files(self, folder: Path) -> list[Path]:
-        """The app folder's migration files, in the order the system applies them."""
+    def order(self, files: list[Path]) -> list[Path]:
+        """An app folder's migration files, in the order the system applies them."""
         ...
 
     def open(self, path: Path, app: str) -> Migration:
@@ -44,4 +45,10 @@ SOURCES: dict[str, MigrationSource] = {AerichSource.kind: AerichSource()}
 
 
 def source_for(kind: str) -> MigrationSource:
+    """The source of a kind (the native one is imported the first time it is asked
+    for: an aerich-only run never loads it)."""
+    if kind not in SOURCES and kind == "native":
+        from aerich_lint.sources.native import NativeSource
+
+        SOURCES[kind] = NativeSource()
     return SOURCES[kind]

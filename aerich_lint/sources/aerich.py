@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aerich_lint.discover import migration_files
+from aerich_lint.discover import sort_key
 from aerich_lint.load import load_text, new_migration, read_file
 
 if TYPE_CHECKING:
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 class AerichSource:
     kind = "aerich"
 
-    def files(self, folder: Path) -> list[Path]:
-        return migration_files(folder)
+    def order(self, files: list[Path]) -> list[Path]:
+        return sorted(files, key=sort_key)
 
     def open(self, path: Path, app: str) -> Migration:
         return new_migration(path, app)

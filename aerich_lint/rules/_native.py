@@ -1,0 +1,47 @@
+"""What the native rules share: the app's migrations read statically and its graph,
+computed once per app folder and run (the files are small; the graph is the app's)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aerich_lint.discover import native_label
+from aerich_lint.rules.base import Context
+
+if TYPE_CHECKING:
+    from aerich_lint.sources.native import Graph, NativeFile
+
+# (sources.native is imported when a native migration is checked: never for aerich's)
+
+
+def native_file(ctx: Context) -> NativeFile:
+    """The checked migration, read statically (once per check of the file)."""
+    from aerich_lint.sources.native import read_native
+
+    key = "native:file"
+    if key not in ctx.shared:
+        ctx.shared[key] = read_native(ctx.migration.text)
+    found: NativeFile = ctx.shared[key]
+    return found
+
+
+def app_graph(ctx: Context) -> tuple[str, Graph]:
+    """The app label and its migrations' graph."""
+    files = tuple(p for p in ctx.app.files if p.suffix == ".py")
+    return _graph(files)
+
+
+@cache
+def _graph(files: tuple[Path, ...]) -> tuple[str, Graph]:
+    from aerich_lint.sources.native import graph_of, read_native
+
+    read: dict[str, NativeFile] = {}
+    for path in files:
+        try:
+            read[path.stem] = read_native(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError):
+            continue
+    label = native_label(files[0].parent) if files else ""
+    return label, graph_of(label, read)
