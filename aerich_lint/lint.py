@@ -53,7 +53,7 @@ def check(prepared: Prepared, known: frozenset[str] | None = None) -> Result:
         if job.resume_at == 0:
             result.steps.update(job.steps)
         errors_before = len(result.errors)
-        findings = _check_app(job, result.errors)
+        findings = _check_app(job, result.errors, _other_systems(found.apps, job.source))
         result.findings.extend(findings)
         cached.save(job, findings, clean=len(result.errors) == errors_before)
     result.findings.sort(key=Finding.sort_key)
@@ -64,7 +64,16 @@ def check(prepared: Prepared, known: frozenset[str] | None = None) -> Result:
     return result
 
 
-def _check_app(job: PreparedApp, errors: list[str]) -> list[Finding]:
+def _other_systems(apps: list[AppSource], source: AppSource) -> frozenset[str]:
+    """The migration systems of the project's other apps named like this one."""
+    return frozenset(
+        a.kind
+        for a in apps
+        if a is not source and a.project is source.project and a.name == source.name
+    )
+
+
+def _check_app(job: PreparedApp, errors: list[str], others: frozenset[str]) -> list[Finding]:
     migrations = job.migrations
     index = AppIndex(job.source.files)
     first_version = index.versions[0] if index.versions else None
@@ -86,6 +95,7 @@ def _check_app(job: PreparedApp, errors: list[str]) -> list[Finding]:
             edited=_edited(job, migration),
             renamed_from=_renamed_from(job, migration),
             system=job.source.kind,
+            other_systems=others,
         )
         findings.extend(check_migration(ctx, job.policy, errors))
     return findings

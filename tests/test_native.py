@@ -106,12 +106,15 @@ EXPECTED = {
         ("irreversible-migration", "0011_runsql_no_reverse.py", "upgrade", 9),
         ("data-migration", "0011_runsql_no_reverse.py", "upgrade", 10),
         ("irreversible-migration", "0012_runpython_no_reverse.py", "upgrade", 15),
+        ("non-transactional", "0013_concurrent_index.py", "upgrade", 12),  # info: INVALID index
     ],
     "sqlite": [
         ("add-required-column", "0002_add_required_bool.py", "upgrade", 11),
         ("add-required-column", "0004_rename_widened.py", "upgrade", 11),
+        ("drop-column", "0004_rename_widened.py", "upgrade", 16),  # left out of the rebuild
         ("rename-column", "0005_identical_fields.py", "upgrade", 10),
         ("sql-generation-failed", "0006_type_change.py", "upgrade", 11),
+        ("drop-column", "0009_drop_field.py", "upgrade", 10),
         ("drop-table", "0010_drop_model.py", "upgrade", 11),
         ("irreversible-migration", "0011_runsql_no_reverse.py", "upgrade", 9),
         ("data-migration", "0011_runsql_no_reverse.py", "upgrade", 10),
@@ -160,8 +163,14 @@ def test_a_sqlite_table_rebuild_is_an_alter_not_a_drop() -> None:
 
 
 def test_atomic_decides_what_runs_in_a_transaction() -> None:
-    # 0013 is atomic = False with a lone CREATE INDEX CONCURRENTLY: nothing to say
-    assert [f for f in lint_native(NATIVE / "postgres") if f[1] == "0013_concurrent_index.py"] == []
+    # 0013 is atomic = False with a lone CREATE INDEX CONCURRENTLY: not a transaction
+    # error, only the info that a failed build leaves an INVALID index behind
+    result = lint(NATIVE / "postgres", dialect=None, only=None, cache=False)
+    assert [
+        (f.rule, f.severity.label)
+        for f in result.findings
+        if f.path.name == "0013_concurrent_index.py"
+    ] == [("non-transactional", "info")]
 
 
 def test_conflicting_leaves_on_the_generated_conflict() -> None:
@@ -195,3 +204,30 @@ def test_worker_processes_give_the_same_findings(monkeypatch: pytest.MonkeyPatch
     is parsed too."""
     monkeypatch.setenv("AERICH_LINT_JOBS", "2")
     assert lint_native(NATIVE / "postgres") == EXPECTED["postgres"]
+
+
+def test_an_app_with_both_systems_is_reported_once(tmp_path: Path) -> None:
+    shutil.copytree(
+        AERICH / "postgres" / "migrations" / "models", tmp_path / "migrations" / "models"
+    )
+    native = tmp_path / "models" / "migrations"
+    shutil.copytree(NATIVE / "postgres" / "clean" / "migrations", native)
+    for path in native.glob("0*.py"):  # the app's label: models, as aerich's folder
+        path.write_text(
+            path.read_text().replace("'clean'", "'models'").replace('"clean"', '"models"')
+        )
+    result = lint(tmp_path, dialect="postgres", only=["mixed-migration-systems"], cache=False)
+    assert sorted((a.name, a.dialect_reason != "") for a in result.apps) == [
+        ("models", True),
+        ("models", True),
+    ]
+    assert found(result.findings) == [
+        ("mixed-migration-systems", "0002_add_nullable.py", "file", 1)
+    ]
+    assert result.findings[0].message == (
+        "app models also has aerich migrations: `aerich migrate` and `tortoise "
+        "makemigrations` would each generate every later change"
+    )
+    # the same native package alone: nothing
+    shutil.rmtree(tmp_path / "migrations")
+    assert lint(tmp_path, dialect="postgres", only=["mixed-migration-systems"]).findings == []

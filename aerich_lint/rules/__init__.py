@@ -35,6 +35,7 @@ from aerich_lint.rules.irreversible_migration import IrreversibleMigrationRule
 from aerich_lint.rules.lock_timeout import LockTimeoutRule
 from aerich_lint.rules.missing_dependency import MissingDependencyRule
 from aerich_lint.rules.missing_downgrade import MissingDowngradeRule
+from aerich_lint.rules.mixed_migration_systems import MixedMigrationSystemsRule
 from aerich_lint.rules.models_state_mismatch import ModelsStateMismatchRule
 from aerich_lint.rules.mysql_add_foreign_key import MysqlAddForeignKeyRule
 from aerich_lint.rules.mysql_unsupported_syntax import MysqlUnsupportedSyntaxRule
@@ -96,6 +97,7 @@ RULES: tuple[Rule, ...] = (
     ConflictingLeavesRule(),
     MissingDependencyRule(),
     SqlGenerationFailedRule(),
+    MixedMigrationSystemsRule(),
     # --- PostgreSQL online-safety rules (issue 4, AL301-AL319) ---
     NonConcurrentIndexRule(),
     ConcurrentlyInTransactionRule(),

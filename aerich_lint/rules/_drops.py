@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import enum
 
-from aerich_lint.effects import CreateTable, DropTable, InsertRows, RenameTable
+from aerich_lint.effects import (
+    AddColumn,
+    CreateTable,
+    DropColumn,
+    DropTable,
+    InsertRows,
+    RenameColumn,
+    RenameTable,
+)
 from aerich_lint.model import UPGRADE, Statement
 from aerich_lint.rules.base import Context
 from aerich_lint.rules.probable_rename import convincing_drops
@@ -65,4 +73,48 @@ def rebuilds(ctx: Context, section: str) -> list[tuple[str, str]]:
             elif isinstance(fact, RenameTable) and fact.new in dropped and fact.table in filled:
                 out.append((fact.table, fact.new))
     ctx.shared[key] = out
+    return out
+
+
+def rebuild_drops(ctx: Context, section: str) -> list[tuple[Statement, str, str]]:
+    """(its DROP TABLE, table, column) for each column a rebuild leaves out of the new
+    table: the copy does not carry it, so its data goes with the old table (how a
+    RemoveField is done on SQLite). Only for tables whose columns the replay knows."""
+    pairs = dict((old, new) for new, old in rebuilds(ctx, section))
+    if not pairs or ctx.history is None:
+        return []
+    schema = ctx.history.before if section == UPGRADE else ctx.history.after
+    columns: dict[str, set[str]] = {}
+    at_drop: dict[str, tuple[Statement, set[str]]] = {}
+    out: list[tuple[Statement, str, str]] = []
+
+    def known(table: str) -> set[str] | None:
+        if table not in columns:
+            found = schema.tables.get(table)
+            if found is None:
+                return None
+            columns[table] = set(found.columns)
+        return columns[table]
+
+    for stmt in ctx.statements(section):
+        for fact in ctx.effects(stmt):
+            if isinstance(fact, CreateTable):
+                columns[fact.table] = {c.name for c in fact.columns}
+            elif isinstance(fact, AddColumn) and (cols := known(fact.table)) is not None:
+                cols.add(fact.column.name)
+            elif isinstance(fact, DropColumn) and (cols := known(fact.table)) is not None:
+                cols.discard(fact.column)
+            elif isinstance(fact, RenameColumn) and (cols := known(fact.table)) is not None:
+                cols.discard(fact.old)
+                cols.add(fact.new)
+            elif isinstance(fact, DropTable) and fact.table in pairs:
+                cols = known(fact.table)
+                if cols is not None:
+                    at_drop[fact.table] = (stmt, set(cols))
+            elif isinstance(fact, RenameTable) and pairs.get(fact.new) == fact.table:
+                dropped = at_drop.get(fact.new)
+                if dropped is not None:
+                    kept = columns.get(fact.table, set())
+                    out.extend((dropped[0], fact.new, c) for c in sorted(dropped[1] - kept))
+                    columns[fact.new] = set(kept)
     return out

@@ -94,6 +94,8 @@ class Context:
     # stand-in with its base path and no content)
     deleted: bool = False
     system: str = "aerich"  # the app's migration system: aerich or native
+    # the systems of the project's other apps with the same name (label)
+    other_systems: frozenset[str] = frozenset()
     _created: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
     # what one rule works out and another reuses while this file is checked (never
     # stored: the cache never sees it)

@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.effects import DropColumn
-from aerich_lint.model import Severity
-from aerich_lint.rules._drops import Drop, judge_drop
+from aerich_lint.model import SECTIONS, Severity
+from aerich_lint.rules._drops import Drop, judge_drop, rebuild_drops
 from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
@@ -42,6 +42,16 @@ class DropColumnRule(Rule):
     needs_history = True
 
     def check(self, ctx: Context) -> Iterator[Violation]:
+        for section in SECTIONS:
+            for stmt, table, column in rebuild_drops(ctx, section):
+                if ctx.is_new(section, stmt, "column", f"{table}.{column}"):
+                    continue
+                yield Violation(
+                    f"drops column {table}.{column}: the rebuild of {table} leaves it out of "
+                    "the copy, and its data is deleted with the old table",
+                    stmt,
+                    section,
+                )
         for section, stmt, fact in ctx.facts(DropColumn):
             verdict = judge_drop(ctx, section, stmt, fact.table, fact.column, fact.if_exists)
             where = f"{fact.table}.{fact.column}"

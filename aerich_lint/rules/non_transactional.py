@@ -4,12 +4,17 @@ from collections.abc import Iterator
 
 from aerich_lint.effects import CreateIndex, only_reads
 from aerich_lint.model import UPGRADE, Dialect, Severity, Statement
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class NonTransactionalRule(Rule):
     name = "non-transactional"
     code = "AL111"
+    systems = ALL_SYSTEMS
+    native_hint = (
+        "keep one statement per atomic = False migration (move the rest); after a failed "
+        "CONCURRENTLY build, drop the INVALID index first"
+    )
     severity = Severity.WARNING
     summary = (
         "RUN_IN_TRANSACTION = False with several upgrade statements; info for a lone "
@@ -69,6 +74,9 @@ class NonTransactionalRule(Rule):
         if ctx.dialect == Dialect.POSTGRES and len(statements) == 1:
             yield from _lone_concurrent_index(ctx, statements[0])
             return
+        if ctx.system == "native":
+            yield from _native(ctx, statements)
+            return
         if ctx.dialect == Dialect.POSTGRES and ctx.migration.format == "py":
             # PostgreSQL runs the script upgrade() returns, sent in one piece, as one
             # implicit transaction: only SQL sent through separate client calls splits it.
@@ -87,6 +95,27 @@ class NonTransactionalRule(Rule):
             section=UPGRADE,
             line=ctx.migration.run_in_transaction_line or 1,
         )
+
+
+def _native(ctx: Context, statements: list[Statement]) -> Iterator[Violation]:
+    """atomic = False: tortoise executes each generated statement, and each RunSQL
+    string, on its own (on PostgreSQL a string of several statements is one implicit
+    transaction)."""
+    if ctx.dialect == Dialect.POSTGRES:
+        strings = {s.via for s in statements if s.via != "operation"}
+        units = len(strings) + sum(1 for s in statements if s.via == "operation")
+    else:
+        units = len(statements)
+    if units < 2:
+        return
+    listed = ", ".join(f"line {s.line} {' '.join(s.sql.split()[:3])}" for s in statements[:4])
+    more = f" and {len(statements) - 4} more" if len(statements) > 4 else ""
+    yield Violation(
+        f"atomic = False: these {len(statements)} statements are not atomic, a failure "
+        f"leaves the earlier ones applied and tortoise records nothing ({listed}{more})",
+        section=UPGRADE,
+        line=ctx.migration.run_in_transaction_line or 1,
+    )
 
 
 def _lone_concurrent_index(ctx: Context, stmt: Statement) -> Iterator[Violation]:

@@ -274,7 +274,11 @@ def _plan(
 # -- the source --------------------------------------------------------------------------
 
 
-VIA = "operation"  # Chunk.via of SQL a native operation sends (one execute per string)
+# Chunk.via of the SQL a native operation sends: "operation" for what tortoise generates
+# (each statement executed alone), "operation:<i>.<k>" for RunSQL's string k of operation
+# i (each string executed whole: on PostgreSQL a string of several statements is one
+# implicit transaction)
+VIA = "operation"
 
 
 class NativeSource:
@@ -315,18 +319,18 @@ class NativeSource:
         upgrade = Section(UPGRADE, line=native.class_line)
         downgrade = Section(DOWNGRADE, line=native.class_line)
         for op in native.operations:
-            upgrade.chunks.extend(_chunks(op.sql, op.line))
+            upgrade.chunks.extend(_chunks(op.sql, op.index))
         for op in reversed(native.operations):  # unapplied last operation first
-            downgrade.chunks.extend(_chunks(op.reverse_sql or [], op.line))
+            downgrade.chunks.extend(_chunks(op.reverse_sql or [], op.index))
         downgrade.defined = all(op.reversible for op in native.operations)
         migration.sections = {UPGRADE: upgrade, DOWNGRADE: downgrade}
         return None
 
 
-def _chunks(texts: list[SqlText], line: int) -> list[Chunk]:
+def _chunks(texts: list[SqlText], index: int) -> list[Chunk]:
     return [
-        Chunk(t.sql, t.positions, via=VIA)
-        for t in texts
+        Chunk(t.sql, t.positions, via=f"{VIA}:{index}.{k}")
+        for k, t in enumerate(texts)
         if t.positions is not None and t.sql.strip()
     ]
 
@@ -347,7 +351,7 @@ def fill_generated(migration: Migration, generated: MigrationSQL) -> list[tuple[
             line = op.line if op is not None else native.class_line
             if op is not None and op.kind == "RunSQL":
                 texts = op.sql if name == UPGRADE else (op.reverse_sql or [])
-                section.chunks.extend(_chunks(texts, op.line))
+                section.chunks.extend(_chunks(texts, op.index))
                 continue
             section.chunks.extend(
                 Chunk(sql, OffsetMap.fixed(lines, line), via=VIA) for sql in step.sql if sql.strip()
