@@ -115,6 +115,8 @@ EXPECTED = {
         ("rename-column", "0005_identical_fields.py", "upgrade", 10),
         ("sql-generation-failed", "0006_type_change.py", "upgrade", 11),
         ("drop-column", "0009_drop_field.py", "upgrade", 10),
+        # tortoise's rebuild keeps category_id, so the rollback's AddField fails
+        ("downgrade-broken", "0010_drop_model.py", "downgrade", 10),
         ("drop-table", "0010_drop_model.py", "upgrade", 11),
         ("irreversible-migration", "0011_runsql_no_reverse.py", "upgrade", 9),
         ("data-migration", "0011_runsql_no_reverse.py", "upgrade", 10),
@@ -136,6 +138,12 @@ def test_mysql_reports_the_same_hazards_in_its_own_words() -> None:
         "fills the rows of product with '' or 0, and inserts from code that does not set it "
         "fail in strict mode"
     )
+    assert messages[("unknown-object", "0010_drop_model.py", 10)] == (
+        "drops column product.category_id, which the foreign key fk_product_category_b9cd9984 "
+        "uses: MySQL (error 1828) and MariaDB (error 1553) refuse; drop the foreign key "
+        "first: ALTER TABLE `product` DROP FOREIGN KEY `fk_product_category_b9cd9984`"
+    )
+    assert not any(f.rule == "downgrade-broken" for f in result.findings)  # one hazard
     assert messages[("sql-generation-failed", "0006_type_change.py", 11)].startswith(
         "tortoise cannot generate the SQL of AlterField: ValueError: Automatic field type "
         "altering is not supported yet (field 'price')"

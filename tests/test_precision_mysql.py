@@ -619,3 +619,46 @@ def test_mariadb_commits_before_each_ddl(mariadb: MariaDB) -> None:
     assert mariadb.error("INSERT INTO `t` (`id`, `name`) VALUES (2, 'b')") is None
     mariadb.run("ALTER TABLE `t` ADD `code` VARCHAR(10) NOT NULL")  # a required column
     assert mariadb.error("INSERT INTO `t` (`id`, `name`) VALUES (3, 'c')") == 1364
+
+
+def test_mariadb_refuses_to_drop_a_column_its_foreign_key_uses(
+    mariadb: MariaDB, tmp_path: Path
+) -> None:
+    """What the replay says of tortoise's RemoveField of a ForeignKeyField on MySQL (the
+    native fixture 0010_drop_model): the server refuses the DROP COLUMN while the
+    foreign key is there (MariaDB 1553; MySQL 8.0 says 1828), and accepts it once the
+    foreign key is dropped."""
+    mariadb.run("DROP TABLE IF EXISTS `t`")
+    mariadb.run("DROP TABLE IF EXISTS `category`")
+    mariadb.run("CREATE TABLE `category` (`id` INT NOT NULL PRIMARY KEY) ENGINE=InnoDB")
+    create = (
+        "CREATE TABLE `t` (`id` INT NOT NULL PRIMARY KEY, `category_id` INT NOT NULL, "
+        "CONSTRAINT `fk_t_category` FOREIGN KEY (`category_id`) REFERENCES `category` (`id`) "
+        "ON DELETE CASCADE) ENGINE=InnoDB"
+    )
+    mariadb.run(create)
+    assert mariadb.error("ALTER TABLE `t` DROP COLUMN `category_id`") == 1553
+    assert mariadb.error("ALTER TABLE `t` DROP FOREIGN KEY `fk_t_category`") is None
+    assert mariadb.error("ALTER TABLE `t` DROP COLUMN `category_id`") is None
+    mariadb.run("DROP TABLE `t`")
+    mariadb.run("DROP TABLE `category`")
+    # and the linter says so, on the DROP COLUMN, once
+    folder = tmp_path / "migrations" / "models"
+    write_migration(
+        folder,
+        "0_20240101000000_init.py",
+        "CREATE TABLE `category` (`id` INT NOT NULL PRIMARY KEY);\n"
+        + create.replace(" ENGINE=InnoDB", "")
+        + ";",
+    )
+    write_migration(
+        folder,
+        "1_20240102000000_drop.py",
+        "ALTER TABLE `t` DROP COLUMN `category_id`;",
+        "ALTER TABLE `t` ADD `category_id` INT NOT NULL;",
+    )
+    result = lint(folder, dialect="mysql", only=["unknown-object", "downgrade-broken"])
+    assert summary(result.findings) == [
+        ("unknown-object", "1_20240102000000_drop.py", "upgrade", 8)
+    ]
+    assert "MariaDB (error 1553) refuse" in result.findings[0].message

@@ -378,6 +378,21 @@ class Applier:
         writable = self._column(fact.table, fact.column, problems, "drops")
         if writable is None:
             return
+        if self.schema.dialect == Dialect.MYSQL:
+            keys = [n for n, c in writable.constraints.items() if c.kind == "FOREIGN KEY"]
+            held = [n for n in keys if fact.column in writable.constraints[n].columns]
+            if held:
+                problems.append(
+                    Problem(
+                        "refused",
+                        f"drops column {fact.table}.{fact.column}, which the foreign key "
+                        f"{held[0]} uses: MySQL (error 1828) and MariaDB (error 1553) refuse; "
+                        f"drop the foreign key first: ALTER TABLE `{fact.table}` DROP FOREIGN "
+                        f"KEY `{held[0]}`",
+                    )
+                )
+                # (replayed as meant: what follows is judged against the intended schema,
+                # so the refusal is one finding, not one more per later statement)
         del writable.columns[fact.column]
         for key in self.schema.table_indexes(fact.table):
             if fact.column in self.schema.indexes[key].columns:

@@ -3,12 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.model import DOWNGRADE, Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class DowngradeBrokenRule(Rule):
     name = "downgrade-broken"
     code = "AL202"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "A downgrade statement fails: what it uses is missing after the upgrade."
     why = (

@@ -3,12 +3,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.model import UPGRADE, Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 
 class UnknownObjectRule(Rule):
     name = "unknown-object"
     code = "AL201"
+    systems = ALL_SYSTEMS
     severity = Severity.ERROR
     summary = "An upgrade statement uses a table, column or index that does not exist then."
     why = (
