@@ -143,7 +143,16 @@ def test_mysql_reports_the_same_hazards_in_its_own_words() -> None:
         "uses: MySQL (error 1828) and MariaDB (error 1553) refuse; drop the foreign key "
         "first: ALTER TABLE `product` DROP FOREIGN KEY `fk_product_category_b9cd9984`"
     )
-    assert not any(f.rule == "downgrade-broken" for f in result.findings)  # one hazard
+    # one hazard: the refused drop, not also a broken rollback of it
+    assert [f.path.name for f in result.findings if f.rule == "downgrade-broken"] == [
+        "0007_add_unique.py"
+    ]
+    # the rollback drops the unique index by a name the upgrade never gave it
+    assert messages[("downgrade-broken", "0007_add_unique.py", 11)] == (
+        "drops index uid_product_code_9a8272, which does not exist (it is tortoise's name "
+        "for the unique index on product (code), which the server named "
+        "uidx_product_code_9a8272)"
+    )
     assert messages[("sql-generation-failed", "0006_type_change.py", 11)].startswith(
         "tortoise cannot generate the SQL of AlterField: ValueError: Automatic field type "
         "altering is not supported yet (field 'price')"
@@ -239,3 +248,21 @@ def test_an_app_with_both_systems_is_reported_once(tmp_path: Path) -> None:
     # the same native package alone: nothing
     shutil.rmtree(tmp_path / "migrations")
     assert lint(tmp_path, dialect="postgres", only=["mixed-migration-systems"]).findings == []
+
+
+def test_the_review_says_a_rename_was_inferred_between_unrelated_names() -> None:
+    from aerich_lint.report.review import build
+
+    result = lint(NATIVE / "postgres", dialect=None, only=None, cache=False, history=True)
+    reviews = {(r.app, r.name): r for r in build(result)}
+    assert reviews[("models", "0005_identical_fields")].actions == [
+        "renames `product.sku` to `product.code`: tortoise inferred a rename from identical "
+        "definitions; if `code` is a new field, `sku`'s data is now in `code`"
+    ]
+    # a rename tortoise was told about, between alike names, is only a rename
+    assert not any(
+        "inferred" in a
+        for r in reviews.values()
+        if r.name != "0005_identical_fields"
+        for a in r.actions
+    )

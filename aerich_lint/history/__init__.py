@@ -81,13 +81,19 @@ def replay(
     dialect: Dialect,
     start: State | None = None,
     keep: frozenset[int] = frozenset(),
+    native: bool = False,
 ) -> tuple[dict[int, Step], dict[int, State]]:
     """Steps keyed by ``id(migration)``, for migrations in aerich's order, and the
     states before the positions in ``keep`` (``len(migrations)``: after the last).
     ``start`` resumes a history whose earlier files are not in ``migrations``."""
     if start is None:
-        schema = Schema(dialect)
-        known = Known(complete=bool(migrations) and migrations[0].version == 0)
+        schema = Schema(dialect, "tortoise" if native else "aerich")
+        # whole from aerich's init (version 0), or from the native migration tortoise
+        # marks initial
+        first = migrations[0] if migrations else None
+        known = Known(
+            complete=first is not None and (first.version == 0 if not native else _initial(first))
+        )
         reliable = True
     else:
         schema, known, reliable = start.schema.copy(), start.known.copy(), start.reliable
@@ -282,3 +288,9 @@ def readded_not_null(
                     )
                 )
     return out
+
+
+def _initial(migration: Migration) -> bool:
+    from aerich_lint.sources.native import read_native
+
+    return read_native(migration.text).initial is True

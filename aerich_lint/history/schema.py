@@ -98,8 +98,11 @@ class NoOp:
 
 
 class Schema:
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: Dialect, tool: str = "aerich") -> None:
         self.dialect = dialect
+        # who names the indexes and constraints the migrations drop by name: aerich, or
+        # tortoise for its native migrations (the same scheme: idx_, uid_, fk_)
+        self.tool = tool
         self.tables: dict[str, Table] = {}
         self.indexes: dict[str, Index] = {}  # key: see index_key
         # PostgreSQL functions by name, the last CREATE of each (volatile-default)
@@ -107,7 +110,7 @@ class Schema:
         self._owned: set[str] = set()
 
     def copy(self) -> Schema:
-        other = Schema(self.dialect)
+        other = Schema(self.dialect, self.tool)
         other.tables = dict(self.tables)
         other.indexes = dict(self.indexes)
         other.functions = dict(self.functions)
@@ -528,7 +531,7 @@ class Applier:
             if not why and (meant := self._aerich_unique(fact.name, fact.table)) is not None:
                 table, c = meant
                 why = (
-                    f" (it is aerich's name for the unique index on {table} "
+                    f" (it is {self.schema.tool}'s name for the unique index on {table} "
                     f"({', '.join(c.columns)}), which the server named {c.name})"
                 )
             problems.append(
@@ -663,8 +666,8 @@ class Applier:
                     NoOp(
                         f"drops constraint {fact.name} if it exists: there is none, so nothing "
                         f"is dropped and the foreign key {fact.table}.{fk.columns[0]} -> "
-                        f"{fk.references} stays ({fact.name} is aerich's name for it; the "
-                        f'server named it {fk.name}): ALTER TABLE "{fact.table}" DROP '
+                        f"{fk.references} stays ({fact.name} is {self.schema.tool}'s name for "
+                        f'it; the server named it {fk.name}): ALTER TABLE "{fact.table}" DROP '
                         f'CONSTRAINT "{fk.name}"',
                         fact.table,
                         constraint=fk.name,
@@ -695,12 +698,13 @@ class Applier:
         """What the history did name, in words, after the name it never gave."""
         if (fk := self._aerich_fk(name, table)) is not None:
             return (
-                f" ({name} is aerich's name for the foreign key {table.name}.{fk.columns[0]} "
-                f"-> {fk.references}, which the server named {fk.name})"
+                f" ({name} is {self.schema.tool}'s name for the foreign key "
+                f"{table.name}.{fk.columns[0]} -> {fk.references}, which the server named "
+                f"{fk.name})"
             )
         if (meant := self._aerich_unique(name, table.name)) is not None:
             return (
-                f" ({name} is aerich's name for the unique constraint on {table.name} "
+                f" ({name} is {self.schema.tool}'s name for the unique constraint on {table.name} "
                 f"({', '.join(meant[1].columns)}), which the server named {meant[1].name})"
             )
         index = self.schema.indexes.get(self.schema.index_key(name, table.name))

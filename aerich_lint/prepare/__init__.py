@@ -201,7 +201,8 @@ def _replay(job: PreparedApp, everything: bool) -> None:
         return
     begin, end = job.resume_at, job.resume_end or len(job.migrations)
     keep = frozenset(p - begin for p in cached.positions_to_keep(job) if begin <= p <= end)
-    job.steps, states = replay(job.migrations[begin:end], job.dialect, job.start, keep)
+    native = job.source.kind == "native"
+    job.steps, states = replay(job.migrations[begin:end], job.dialect, job.start, keep, native)
     job.states = {p + begin: state for p, state in states.items()}
 
 

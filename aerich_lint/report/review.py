@@ -75,6 +75,7 @@ from aerich_lint.model import DOWNGRADE, UPGRADE, App, Dialect, Finding, Migrati
 from aerich_lint.report.cap import PER_FILE_AND_RULE, Omitted, capped
 from aerich_lint.report.escape import md_code, md_text
 from aerich_lint.rules.base import Context
+from aerich_lint.rules.probable_rename import alike
 
 if TYPE_CHECKING:
     from aerich_lint.options import Result
@@ -264,6 +265,14 @@ class _Describer:
             text = f"renames {_col(fact.table, fact.old)} to {new}"
             if fact.definition is not None:
                 text += f" ({_definition(fact.definition)})"
+            if self.migration.format == "native" and not alike(fact.old, fact.new):
+                # tortoise asks nothing: a field removed and another added with the
+                # same definition come out as a RenameField
+                text += (
+                    f": tortoise inferred a rename from identical definitions; if "
+                    f"{_code(fact.new)} is a new field, {_code(fact.old)}'s data is now in "
+                    f"{_code(fact.new)}"
+                )
             return text
         if isinstance(fact, ChangeColumn):
             return self._change(fact)

@@ -128,7 +128,7 @@ def renamed_columns(ctx: Context) -> list[Pair]:
         candidates.sort(key=lambda c: -_likeness(drop.column, c[1].column.name))
         add_stmt, add = candidates[0]
         used.add(id(add))
-        convincing = _alike(drop.column, add.column.name)
+        convincing = alike(drop.column, add.column.name)
         out.append(
             Pair(
                 drop.table, drop.column, add.column.name, old.type, drop_stmt, add_stmt, convincing
@@ -185,7 +185,7 @@ def _likeness(old: str, new: str) -> float:
     return difflib.SequenceMatcher(None, old.lower(), new.lower()).ratio()
 
 
-def _alike(old: str, new: str) -> bool:
+def alike(old: str, new: str) -> bool:
     """Names a rename would plausibly give: one contains the other, they share a word
     other than the usual affixes ("id", "at", "is" ...), or they are spelt alike."""
     a, b = old.lower(), new.lower()
