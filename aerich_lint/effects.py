@@ -24,6 +24,7 @@ class ColumnInfo:
     references: str | None = None  # table named by an inline REFERENCES
     # the database fills it itself: SERIAL, AUTO_INCREMENT, GENERATED ... AS IDENTITY / AS (expr)
     generated: bool = False
+    cascade: bool = False  # its REFERENCES deletes the row with the row it references
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ConstraintInfo:
     # CHECK (col IS NOT NULL [AND ...]): the columns it proves NOT NULL (PostgreSQL 12+
     # then skips SET NOT NULL's scan once the constraint is validated)
     not_null_columns: tuple[str, ...] = ()
+    cascade: bool = False  # FOREIGN KEY ... ON DELETE CASCADE
 
 
 @dataclass(frozen=True)

@@ -266,3 +266,31 @@ def test_the_review_says_a_rename_was_inferred_between_unrelated_names() -> None
         if r.name != "0005_identical_fields"
         for a in r.actions
     )
+
+
+def test_sqlite_deletes_cascading_children_when_a_rebuild_drops_the_parent(tmp_path: Path) -> None:
+    """What drop-table says of a SQLite rebuild: with foreign keys on, as tortoise's
+    SQLite client opens every connection, DROP TABLE of the old table deletes its rows
+    first and ON DELETE CASCADE takes the children's with them (checked on SQLite)."""
+    import sqlite3
+
+    from tortoise.backends.sqlite.client import SqliteClient
+
+    client = SqliteClient(file_path=str(tmp_path / "never.db"), connection_name="x")
+    assert client.pragmas.get("foreign_keys") == "ON"
+    assert not (tmp_path / "never.db").exists()
+    db = sqlite3.connect(":memory:")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.executescript(
+        'CREATE TABLE "category" ("id" INTEGER PRIMARY KEY, "title" TEXT);'
+        'CREATE TABLE "product" ("id" INTEGER PRIMARY KEY, "category_id" INT NOT NULL '
+        'REFERENCES "category" ("id") ON DELETE CASCADE);'
+        "INSERT INTO category VALUES (1, 'a'); INSERT INTO product VALUES (1, 1), (2, 1);"
+    )
+    db.executescript(
+        'CREATE TABLE "new__category" ("id" INTEGER PRIMARY KEY, "title" TEXT);'
+        'INSERT INTO "new__category" SELECT "id", "title" FROM "category";'
+        'DROP TABLE "category"; ALTER TABLE "new__category" RENAME TO "category";'
+    )
+    assert db.execute("SELECT count(*) FROM category").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM product").fetchone() == (0,)  # gone

@@ -80,7 +80,7 @@ def column_info(col: exp.ColumnDef, dialect: Dialect) -> ColumnInfo:
     kind = col.args.get("kind")
     # sqlglot's own spelling, not the dialect's: SQLite would turn VARCHAR(200) into TEXT(200).
     type_sql = type_text(kind)
-    not_null = primary_key = unique = generated = False
+    not_null = primary_key = unique = generated = cascade = False
     default = comment = references = None
     for constraint in col.args.get("constraints") or []:
         c = constraint.args.get("kind")
@@ -96,6 +96,7 @@ def column_info(col: exp.ColumnDef, dialect: Dialect) -> ColumnInfo:
             comment = c.this.sql(dialect=dialect.value) if c.this is not None else ""
         elif isinstance(c, exp.Reference):
             references = table_name(c.this)
+            cascade = _cascades(c)
         elif isinstance(c, _GENERATED):
             generated = True
     if type_sql in {"SERIAL", "BIGSERIAL", "SMALLSERIAL"}:
@@ -110,7 +111,14 @@ def column_info(col: exp.ColumnDef, dialect: Dialect) -> ColumnInfo:
         comment,
         references,
         generated=generated,
+        cascade=cascade,
     )
+
+
+def _cascades(reference: exp.Reference) -> bool:
+    """Does the reference delete the referencing rows (ON DELETE CASCADE)?"""
+    options = [" ".join(str(o).upper().split()) for o in reference.args.get("options") or []]
+    return "ON DELETE CASCADE" in options
 
 
 # Column constraints whose column the database fills itself.
@@ -399,7 +407,13 @@ def _constraint(item: Any, dialect: Dialect) -> ConstraintInfo | None:
     if isinstance(node, exp.ForeignKey):
         ref = node.args.get("reference")
         target = table_name(ref.this) if isinstance(ref, exp.Reference) else None
-        return ConstraintInfo(name, "FOREIGN KEY", _names(node.expressions, dialect), target)
+        return ConstraintInfo(
+            name,
+            "FOREIGN KEY",
+            _names(node.expressions, dialect),
+            target,
+            cascade=isinstance(ref, exp.Reference) and _cascades(ref),
+        )
     if isinstance(node, exp.PrimaryKey):
         return ConstraintInfo(name, "PRIMARY KEY", _names(node.expressions, dialect))
     if isinstance(node, exp.UniqueColumnConstraint):
