@@ -7,7 +7,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aerich_lint.discover import native_label
 from aerich_lint.rules.base import Context
 
 if TYPE_CHECKING:
@@ -35,13 +34,6 @@ def app_graph(ctx: Context) -> tuple[str, Graph]:
 
 @cache
 def _graph(files: tuple[Path, ...]) -> tuple[str, Graph]:
-    from aerich_lint.sources.native import graph_of, read_native
+    from aerich_lint.sources.native import read_app
 
-    read: dict[str, NativeFile] = {}
-    for path in files:
-        try:
-            read[path.stem] = read_native(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError):
-            continue
-    label = native_label(files[0].parent) if files else ""
-    return label, graph_of(label, read)
+    return read_app(files)

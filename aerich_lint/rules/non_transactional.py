@@ -87,11 +87,9 @@ class NonTransactionalRule(Rule):
                 return
         if len(statements) < 2:
             return
-        listed = ", ".join(f"line {s.line} {' '.join(s.sql.split()[:3])}" for s in statements[:4])
-        more = f" and {len(statements) - 4} more" if len(statements) > 4 else ""
         yield Violation(
             f"RUN_IN_TRANSACTION = False: these {len(statements)} upgrade statements are not "
-            f"atomic, a failure leaves the earlier ones applied ({listed}{more})",
+            f"atomic, a failure leaves the earlier ones applied ({_listed(statements)})",
             section=UPGRADE,
             line=ctx.migration.run_in_transaction_line or 1,
         )
@@ -108,14 +106,18 @@ def _native(ctx: Context, statements: list[Statement]) -> Iterator[Violation]:
         units = len(statements)
     if units < 2:
         return
-    listed = ", ".join(f"line {s.line} {' '.join(s.sql.split()[:3])}" for s in statements[:4])
-    more = f" and {len(statements) - 4} more" if len(statements) > 4 else ""
     yield Violation(
         f"atomic = False: these {len(statements)} statements are not atomic, a failure "
-        f"leaves the earlier ones applied and tortoise records nothing ({listed}{more})",
+        f"leaves the earlier ones applied and tortoise records nothing ({_listed(statements)})",
         section=UPGRADE,
         line=ctx.migration.run_in_transaction_line or 1,
     )
+
+
+def _listed(statements: list[Statement]) -> str:
+    """The first four statements by line and first words, and how many more."""
+    listed = ", ".join(f"line {s.line} {' '.join(s.sql.split()[:3])}" for s in statements[:4])
+    return listed + (f" and {len(statements) - 4} more" if len(statements) > 4 else "")
 
 
 def _lone_concurrent_index(ctx: Context, stmt: Statement) -> Iterator[Violation]:

@@ -11,6 +11,7 @@ a pull request runs nowhere. The SQL the operations stand for is tortoise's to g
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -281,21 +282,28 @@ def _plan(
 VIA = "operation"
 
 
+def read_app(files: Sequence[Path]) -> tuple[str, Graph]:
+    """An app's files read from disk: its label and its graph (unreadable files are left
+    out of it)."""
+    read: dict[str, NativeFile] = {}
+    for path in files:
+        try:
+            read[path.stem] = read_native(path.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError):
+            continue
+    label = native_label(files[0].parent) if files else ""
+    return label, graph_of(label, read)
+
+
 class NativeSource:
     kind = "native"
 
     def order(self, files: list[Path]) -> list[Path]:
         """In the order ``tortoise migrate`` applies them; unreadable files last."""
-        read: dict[str, NativeFile] = {}
-        for path in files:
-            try:
-                read[path.stem] = read_native(path.read_text(encoding="utf-8-sig"))
-            except (OSError, UnicodeDecodeError):
-                continue
-        label = native_label(files[0].parent) if files else ""
+        _, graph = read_app(files)
         by_stem = {p.stem: p for p in files}
-        ordered = [by_stem[name] for name in graph_of(label, read).order]
-        return ordered + [p for p in files if p.stem not in read]
+        planned = set(graph.order)
+        return [by_stem[name] for name in graph.order] + [p for p in files if p.stem not in planned]
 
     def open(self, path: Path, app: str) -> Migration:
         return Migration(
