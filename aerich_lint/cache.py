@@ -328,6 +328,15 @@ class AppCache:
         encoded = json.dumps(data, separators=(",", ":")).encode()
         _write_bytes(path, self._mac(path, encoded) + b"\n" + encoded)
 
+    # -- other stored answers (a project's native migrations' SQL) --------------------
+
+    def read_entry(self, name: str) -> Any:
+        """The JSON stored under ``entries/<name>.json`` if its signature verifies."""
+        return self._read(self.base / "entries" / f"{name}.json")
+
+    def write_entry(self, name: str, data: Any) -> None:
+        self._write(self.base / "entries" / f"{name}.json", data)
+
     # -- replay states ----------------------------------------------------------------
 
     def load_state(self, key: str, dialect: Any) -> Any:
@@ -408,7 +417,8 @@ def encode_state(state: Any) -> dict[str, Any]:
         for t in schema.tables.values()
     ]
     indexes = [
-        [k, ix.name, ix.table, list(ix.columns), ix.unique] for k, ix in schema.indexes.items()
+        [k, ix.name, ix.table, list(ix.columns), ix.unique, ix.declared]
+        for k, ix in schema.indexes.items()
     ]
     return {
         "tables": tables,
@@ -437,8 +447,8 @@ def decode_state(data: dict[str, Any], dialect: Any) -> Any:
         for key, raw in constraints:
             table.constraints[key] = codec.obj(raw)
         schema.tables[name] = table
-    for key, name, table_name, columns, unique in data["indexes"]:
-        schema.indexes[key] = Index(name, table_name, tuple(columns), unique)
+    for key, name, table_name, columns, unique, declared in data["indexes"]:
+        schema.indexes[key] = Index(name, table_name, tuple(columns), unique, declared)
     for raw in data.get("functions", []):
         function = codec.obj(raw)
         schema.functions[function.name] = function

@@ -444,11 +444,13 @@ def drift_cmd(
 
     For each app of the Tortoise config named in [tool.aerich] / [tool.tortoise],
     aerich's own offline diff compares the models with the MODELS_STATE of the
-    newest migration: exactly what `aerich migrate --offline` would write. It
-    runs on a temporary copy of the migrations and never connects to a
-    database. Exit code 0 in sync, 1 when an app drifted (the changes and the
-    SQL are printed), 2 when the config or models cannot be loaded or a
-    history cannot be compared.
+    newest migration: exactly what `aerich migrate --offline` would write. For an
+    app with Tortoise ORM native migrations (its config entry names a
+    "migrations" package), tortoise's autodetector compares the models with the
+    state its migration files build: what `tortoise makemigrations` would write.
+    Nothing is written and no database is connected to. Exit code 0 in sync, 1
+    when an app drifted (the changes and the SQL are printed), 2 when the config
+    or models cannot be loaded or a history cannot be compared.
     """
     from aerich_lint.drift import DriftOptions
     from aerich_lint.drift import run as run_drift
@@ -490,7 +492,7 @@ def rules_cmd(fmt: str) -> None:
 def explain_cmd(rule: str) -> None:
     """Print a rule's full documentation: what, why, example, safe alternative."""
     from aerich_lint.docs import explain
-    from aerich_lint.rules import lookup
+    from aerich_lint.rules.registry import lookup
 
     found = lookup(rule)
     if found is None:

@@ -165,6 +165,7 @@ class _Collector:
     def __init__(self, config_path: Path | None) -> None:
         self.config_path = config_path
         self.projects: dict[Path | None, Project] = {}
+        self.labels: dict[int, dict[Path, str]] = {}  # per project: see config_labels
         self.apps: dict[Path, AppSource] = {}
         self.result = Discovery()
 
@@ -189,7 +190,9 @@ class _Collector:
             if native and _is_native_file(native[0]):
                 # (prepare puts them in the order of their dependency graph)
                 app.kind, app.files = "native", native
-                app.name = native_label(folder)
+                if id(project) not in self.labels:
+                    self.labels[id(project)] = config_labels(project)
+                app.name = self.labels[id(project)].get(key) or native_label(folder)
             else:
                 app.files = files
             self.apps[key] = app
@@ -375,6 +378,77 @@ def native_files(folder: Path) -> list[Path]:
     except OSError:
         return []
     return sorted(p for p in entries if _is_native_name(p))
+
+
+def config_labels(project: Project) -> dict[Path, str]:
+    """{native migrations folder: app label} as the project's Tortoise config names them
+    (``"apps": {"models": {"migrations": "shop.migrations"}}``), read from the config
+    module's source, never imported: only an ``apps`` dict written out in it counts.
+    Empty when there is no config or it is built at run time."""
+    target = project.aerich.tortoise_orm if project.aerich is not None else ""
+    if not target or "." not in target:
+        return {}
+    return _config_labels(target, [Path(p) for p in project.import_paths()])
+
+
+def _config_labels(target: str, paths: list[Path]) -> dict[Path, str]:
+    module, _, name = target.rpartition(".")
+    source = _module_file(module, paths)
+    if source is None:
+        return {}
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError):
+        return {}
+    config = None
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+            and isinstance(stmt.value, ast.Dict)
+        ):
+            config = stmt.value
+    apps = _entry(config, "apps") if config is not None else None
+    out: dict[Path, str] = {}
+    if not isinstance(apps, ast.Dict):
+        return out
+    for label, entry in zip(apps.keys, apps.values, strict=True):
+        migrations = _entry(entry, "migrations") if isinstance(entry, ast.Dict) else None
+        if (
+            isinstance(label, ast.Constant)
+            and isinstance(label.value, str)
+            and isinstance(migrations, ast.Constant)
+            and isinstance(migrations.value, str)
+        ):
+            package = _module_file(migrations.value, paths, package=True)
+            if package is not None:
+                out[package.parent.resolve()] = label.value
+    return out
+
+
+def _entry(node: ast.Dict, key: str) -> ast.expr | None:
+    for k, v in zip(node.keys, node.values, strict=True):
+        if isinstance(k, ast.Constant) and k.value == key:
+            return v
+    return None
+
+
+def _module_file(module: str, paths: list[Path], package: bool = False) -> Path | None:
+    """Where ``module`` would be imported from (its ``.py``, or a package's
+    ``__init__.py``), along the project's import paths; nothing is imported."""
+    parts = module.split(".")
+    if not all(p.isidentifier() for p in parts):
+        return None
+    for base in paths:
+        folder = base.joinpath(*parts)
+        init = folder / "__init__.py"
+        if init.is_file():
+            return init
+        if package and folder.is_dir():
+            return init  # a namespace package: its folder is what counts
+        if not package and folder.with_suffix(".py").is_file():
+            return folder.with_suffix(".py")
+    return None
 
 
 def native_label(folder: Path) -> str:

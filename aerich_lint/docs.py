@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import textwrap
 
-from aerich_lint.rules import RULES, Rule
+from aerich_lint.rules.registry import RULES, Rule
 
 
 def _dialects(rule: Rule) -> str:

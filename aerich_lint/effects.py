@@ -192,7 +192,8 @@ class Setting(Effect):
 
 @dataclass(frozen=True)
 class InsertRows(Effect):
-    pass
+    # the columns the INSERT names, in order (empty: none named, every column in turn)
+    columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -25,17 +25,12 @@ def load(migration: Migration, source: MigrationSource) -> PythonInfo | None:
 
 
 def finish(migration: Migration, dialect: Dialect) -> None:
-    """Parse the loaded SQL and compute every statement's facts, then drop sqlglot's
-    trees: rules read facts, and the trees are the bulk of a parsed file."""
-    from aerich_lint.effects import effects
+    """Parse the loaded SQL; parsing computes every statement's facts and keeps no
+    sqlglot tree (rules read facts, and the trees are the bulk of a parsed file)."""
     from aerich_lint.parse import parse_migration
 
     if migration.load_error is None:
         parse_migration(migration, dialect)
-    for section in migration.sections.values():
-        for stmt in section.statements:
-            effects(stmt, dialect)
-            stmt.expression = None
 
 
 def load_and_finish(

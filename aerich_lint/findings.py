@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aerich_lint.model import FILE, Finding, Migration, Statement
 from aerich_lint.policy import Policy
-from aerich_lint.rules import Rule, Violation
+
+if TYPE_CHECKING:
+    from aerich_lint.rules.base import Rule, Violation
 
 
 def make_finding(rule: Rule, violation: Violation, migration: Migration, policy: Policy) -> Finding:

@@ -4,6 +4,9 @@
 each reported migration with its place in the replayed history, applies suppressions,
 the baseline and the configured severities, and stores what the cache keeps. Reporting
 is left to ``report``; nothing here prints.
+
+The rules' logic is imported only when a rule is to run: a warm run reuses every
+app's stored findings and needs none of it (``rules/__init__.py`` is the catalog).
 """
 
 from __future__ import annotations
@@ -16,12 +19,10 @@ from aerich_lint.model import Dialect, Finding, Migration
 from aerich_lint.options import Options, Result
 from aerich_lint.policy import Policy
 from aerich_lint.prepare import Prepared, PreparedApp, cached, prepare
-from aerich_lint.rules import BY_NAME, RULES, Context
-from aerich_lint.rules.base import AppIndex
 from aerich_lint.sources import source_for
-from aerich_lint.suppress import file_suppressions, is_suppressed, suppression_findings
 
 if TYPE_CHECKING:
+    from aerich_lint.rules.base import Context
     from aerich_lint.since import AppScope
 
 __all__ = ["Options", "Result", "check", "run"]
@@ -74,6 +75,8 @@ def _other_systems(apps: list[AppSource], source: AppSource) -> frozenset[str]:
 
 
 def _check_app(job: PreparedApp, errors: list[str], others: frozenset[str]) -> list[Finding]:
+    from aerich_lint.rules.base import AppIndex, Context
+
     migrations = job.migrations
     index = AppIndex(job.source.files)
     first_version = index.versions[0] if index.versions else None
@@ -82,7 +85,6 @@ def _check_app(job: PreparedApp, errors: list[str], others: frozenset[str]) -> l
     for position, migration in enumerate(migrations):
         if not migration.report:
             continue
-        file_suppressions(migration)
         ctx = Context(
             migration,
             job.dialect,
@@ -104,6 +106,9 @@ def _check_app(job: PreparedApp, errors: list[str], others: frozenset[str]) -> l
 def check_migration(ctx: Context, policy: Policy, errors: list[str]) -> list[Finding]:
     """The rules in force on one migration, suppressions applied; a rule that fails
     is reported in ``errors`` and the others go on."""
+    from aerich_lint.rules.registry import RULES
+    from aerich_lint.suppress import Suppressions
+
     migration = ctx.migration
     ignored_here = policy.ignored_in(migration.path)
     active = [
@@ -111,6 +116,7 @@ def check_migration(ctx: Context, policy: Policy, errors: list[str]) -> list[Fin
         for r in RULES
         if r.name in policy.enabled and r.name not in ignored_here and not r.verify_only
     ]
+    suppressions = Suppressions(migration)
     findings: list[Finding] = []
     for rule in active:
         if ctx.dialect not in rule.dialects or ctx.system not in rule.systems:
@@ -124,10 +130,10 @@ def check_migration(ctx: Context, policy: Policy, errors: list[str]) -> list[Fin
             )
             continue
         for violation in violations:
-            if is_suppressed(rule, violation, migration):
+            if suppressions.hides(rule, violation):
                 continue
             findings.append(make_finding(rule, violation, migration, policy))
-    findings.extend(suppression_findings(migration, policy, ignored_here))
+    findings.extend(suppressions.findings(policy, ignored_here))
     return findings
 
 
@@ -140,9 +146,12 @@ def _deleted_findings(source: AppSource, scope: AppScope, policy: Policy) -> lis
     """deleted-migration for the files the branch removed: there is no file to load, so
     the rule sees a stand-in with the base path (an app whose only change is a deletion
     has no file to report and no job of its own)."""
-    rule = BY_NAME["deleted-migration"]
-    if rule.name not in policy.enabled:
+    if "deleted-migration" not in policy.enabled:
         return []
+    from aerich_lint.rules.base import Context
+    from aerich_lint.rules.registry import BY_NAME
+
+    rule = BY_NAME["deleted-migration"]
     out: list[Finding] = []
     stems: set[str] = set()
     for path in scope.deleted:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sqlglot import exp
+    pass
 
 UPGRADE = "upgrade"
 DOWNGRADE = "downgrade"
@@ -153,7 +153,6 @@ class Suppression:
     column: int
     reason: str = ""
     file_wide: bool = False
-    used: set[str] = field(default_factory=set)
     section: str = FILE
 
 
@@ -164,7 +163,6 @@ class Statement:
     sql: str
     line: int
     column: int
-    expression: exp.Expr | None = None
     error: str | None = None  # sql-syntax message when it did not parse
     command: str | None = None  # canonical name of a known Command statement
     via: str = "return"
@@ -197,7 +195,6 @@ class Migration:
     run_in_transaction: bool = True
     run_in_transaction_line: int = 0
     models_state_raw: str | None = None  # the encoded string; see load.models_state.decoded()
-    _models_state: Any = field(default=None, repr=False)
     # the tables and columns MODELS_STATE describes (load.models_state.tables_of):
     # derived from the file alone, so the cache keeps it; None: not computed yet
     state_tables: dict[str, set[str]] | None = field(default=None, repr=False)
@@ -205,7 +202,6 @@ class Migration:
     models_state_line: int = 0
     load_error: str | None = None
     load_error_line: int = 1
-    file_suppressions: list[Suppression] = field(default_factory=list)
     functions: dict[str, FunctionFacts] = field(default_factory=dict)
     module_db_calls: list[tuple[int, str]] = field(default_factory=list)  # (line, call)
     # What was not read because executing project code is off (--no-exec): section

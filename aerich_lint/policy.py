@@ -11,7 +11,7 @@ from aerich_lint.discover import matches_any
 from aerich_lint.errors import UsageError
 from aerich_lint.model import Severity
 from aerich_lint.options import Options
-from aerich_lint.rules import BY_NAME, RULES, lookup, resolve
+from aerich_lint.rules import BY_NAME, CATALOG, resolve, rule_name
 
 
 @dataclass
@@ -44,7 +44,7 @@ def policy_for(project: Project, options: Options) -> Policy:
     elif cfg.select is not None:
         enabled = resolve(cfg.select, f"{where}: select")
     else:
-        enabled = {r.name for r in RULES if r.enabled_by_default}
+        enabled = {e.name for e in CATALOG if e.enabled_by_default}
     enabled |= resolve(cfg.extend_select, f"{where}: extend-select")
     enabled |= resolve(options.extend_select, "--extend-select")
     enabled -= resolve(cfg.ignore, f"{where}: ignore")
@@ -53,10 +53,10 @@ def policy_for(project: Project, options: Options) -> Policy:
         enabled -= {"edited-migration", "deleted-migration"}
     severity = {}
     for key, level in cfg.severity.items():
-        rule = lookup(key)
-        if rule is None:
+        name = rule_name(key)
+        if name is None:
             raise UsageError(f"{where}: severity: unknown rule {key!r} (see `aerich-lint rules`)")
-        severity[rule.name] = level
+        severity[name] = level
     per_file = {
         glob: sorted(resolve(rules, f"{where}: per-file-ignores.{glob}"))
         for glob, rules in cfg.per_file_ignores.items()

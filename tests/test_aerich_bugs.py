@@ -30,7 +30,7 @@ from aerich_lint.naming import (
     pg_object_name,
     pg_unique_name,
 )
-from aerich_lint.rules import BY_NAME
+from aerich_lint.rules.registry import BY_NAME
 from conftest import AERICH, lint, server_url, summary, write_migration
 
 INIT = "0_20240101000000_init.py"

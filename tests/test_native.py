@@ -61,7 +61,7 @@ def test_the_graph_orders_files_and_finds_leaves_and_missing_parents() -> None:
     assert graph.order == ["0001_initial", "0002_add_note", "0002_add_stock"]
     assert graph.leaves == ["0002_add_note", "0002_add_stock"]
     assert graph.missing == [] and graph.cycle == []
-    ordered = NativeSource().order(sorted(folder.glob("0*.py"), reverse=True))
+    ordered = NativeSource().order(sorted(folder.glob("0*.py"), reverse=True), "inventory")
     assert [p.stem for p in ordered] == graph.order
     broken = dict(files)
     broken["0003_x"] = read_native(
@@ -93,12 +93,15 @@ EXPECTED = {
     "postgres": [
         ("add-required-column", "0002_add_required_bool.py", "upgrade", 11),
         ("add-required-column", "0004_rename_widened.py", "upgrade", 11),
+        ("probable-rename", "0004_rename_widened.py", "upgrade", 11),  # info: unrelated names
         ("add-required-column", "0004_rename_widened.py", "downgrade", 16),
         ("drop-column", "0004_rename_widened.py", "upgrade", 16),
         ("rename-column", "0005_identical_fields.py", "upgrade", 10),
         ("sql-generation-failed", "0006_type_change.py", "upgrade", 11),
         ("add-unique", "0007_add_unique.py", "upgrade", 11),
         ("non-concurrent-index", "0008_add_index.py", "upgrade", 11),
+        # the rollback re-adds code UNIQUE inline: product_code_key, not 0007's index
+        ("downgrade-mismatch", "0009_drop_field.py", "downgrade", 4),
         ("drop-column", "0009_drop_field.py", "upgrade", 10),
         ("add-required-column", "0010_drop_model.py", "downgrade", 10),
         ("drop-column", "0010_drop_model.py", "upgrade", 10),
@@ -111,11 +114,19 @@ EXPECTED = {
     "sqlite": [
         ("add-required-column", "0002_add_required_bool.py", "upgrade", 11),
         ("add-required-column", "0004_rename_widened.py", "upgrade", 11),
+        ("probable-rename", "0004_rename_widened.py", "upgrade", 11),  # info: unrelated names
         ("drop-column", "0004_rename_widened.py", "upgrade", 16),  # left out of the rebuild
         ("rename-column", "0005_identical_fields.py", "upgrade", 10),
         ("sql-generation-failed", "0006_type_change.py", "upgrade", 11),
+        # 0007's rebuild declares price as tortoise's state has it (VARCHAR(40)): it does
+        # the type change 0006 could not, and its rollback does not undo it
+        ("downgrade-mismatch", "0007_add_unique.py", "downgrade", 5),
         ("drop-column", "0009_drop_field.py", "upgrade", 10),
-        # tortoise's rebuild keeps category_id, so the rollback's AddField fails
+        # the rebuild for RemoveField(code) loses the index on created_at
+        ("rebuild-drops-index", "0009_drop_field.py", "upgrade", 10),
+        # RemoveField(category): the new table keeps category_id NOT NULL, the copy
+        # does not fill it; and so the rollback's AddField fails
+        ("add-required-column", "0010_drop_model.py", "upgrade", 10),
         ("downgrade-broken", "0010_drop_model.py", "downgrade", 10),
         ("drop-table", "0010_drop_model.py", "upgrade", 11),
         ("irreversible-migration", "0011_runsql_no_reverse.py", "upgrade", 9),
@@ -128,6 +139,61 @@ EXPECTED = {
 @pytest.mark.parametrize("dialect", sorted(EXPECTED))
 def test_the_hazards_tortoise_wrote_are_reported(dialect: str) -> None:
     assert lint_native(NATIVE / dialect) == EXPECTED[dialect]
+
+
+# What `tortoise makemigrations` writes for `name = CharField(max_length=100)` renamed to
+# `full_name = CharField(max_length=200)`: no prompt, an AddField and a RemoveField.
+RENAMED_WIDER = """from tortoise import migrations
+from tortoise.migrations import operations as ops
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    dependencies = [('clean', '0002_add_nullable')]
+
+    initial = False
+
+    operations = [
+        ops.AddField(
+            model_name='Author',
+            name='full_name',
+            field=fields.CharField(max_length=200),
+        ),
+        ops.RemoveField(model_name='Author', name='name'),
+    ]
+"""
+
+
+@pytest.mark.parametrize(
+    ("dialect", "line", "how"),
+    [
+        ("postgres", 16, ""),
+        ("mysql", 16, ""),
+        ("sqlite", 16, " (left out of the table rebuild's copy)"),
+    ],
+)
+def test_a_rename_with_a_wider_field_is_a_probable_rename(
+    tmp_path: Path, dialect: str, line: int, how: str
+) -> None:
+    project = tmp_path / dialect
+    shutil.copytree(NATIVE / dialect, project)
+    (project / "clean" / "migrations" / "0003_rename_wider.py").write_text(RENAMED_WIDER)
+    result = lint(project, dialect=None, only=None, cache=False)
+    assert result.errors == []
+    mine = [f for f in result.findings if f.path.name == "0003_rename_wider.py"]
+    # one hazard, one finding: the drop is probable-rename's, not drop-column's
+    assert [
+        (f.rule, f.section, f.line, f.severity.label)
+        for f in mine
+        if f.rule != "add-required-column"
+    ] == [("probable-rename", "upgrade", line, "error")]
+    (finding,) = [f for f in mine if f.rule == "probable-rename"]
+    typed = "VARCHAR(200) (was VARCHAR(100))"
+    assert finding.message == (
+        f"drops column author.name{how} and adds author.full_name of type {typed} at line 11: "
+        "if this is a rename, the data in name is lost (tortoise writes a field renamed "
+        "with a new definition as AddField + RemoveField, without asking)"
+    )
+    assert finding.fix.startswith("if this is a rename, write RenameField")
 
 
 def test_mysql_reports_the_same_hazards_in_its_own_words() -> None:
@@ -294,3 +360,91 @@ def test_sqlite_deletes_cascading_children_when_a_rebuild_drops_the_parent(tmp_p
     )
     assert db.execute("SELECT count(*) FROM category").fetchone() == (1,)
     assert db.execute("SELECT count(*) FROM product").fetchone() == (0,)  # gone
+
+
+def test_sqlite_rebuild_hazards_are_what_sqlite_does() -> None:
+    """tortoise's SQL for 0009 and 0010 on a real SQLite with a row in it: the
+    rebuild drops the index on created_at, and 0010's copy fails on NOT NULL."""
+    import sqlite3
+
+    sql = NATIVE / "sqlite" / "sqlmigrate" / "models"
+    db = sqlite3.connect(":memory:")
+    for name in sorted(p.name for p in sql.glob("000[1-8]_*.sql")):
+        if not name.endswith(".backward.sql"):
+            db.executescript((sql / name).read_text())
+    db.execute("INSERT INTO category (title) VALUES ('c')")
+    db.execute(
+        "INSERT INTO product (price, created_at, category_id, active, title, code) "
+        "VALUES ('1', '2024-01-01', 1, 1, 't', 'x')"
+    )
+    indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'product'"
+    assert "idx_product_created_9eb6f4" in {r[0] for r in db.execute(indexes)}
+    db.executescript((sql / "0009_drop_field.sql").read_text())
+    assert "idx_product_created_9eb6f4" not in {r[0] for r in db.execute(indexes)}
+    with pytest.raises(sqlite3.IntegrityError, match="NOT NULL constraint failed"):
+        db.executescript((sql / "0010_drop_model.sql").read_text())
+
+
+SETTINGS = """import os
+
+TORTOISE_ORM = {
+    "connections": {"default": os.environ.get("DB_URL", "sqlite://db.sqlite3")},
+    "apps": {
+        "models": {
+            "models": ["app.models"],
+            "default_connection": "default",
+            "migrations": "app.migrations",
+        },
+    },
+}
+"""
+
+
+def _one_migration_project(tmp_path: Path, settings: str) -> Path:
+    """tortoise's usual layout: app label "models", its migrations in app/migrations,
+    one migration so far (no dependency names the label)."""
+    project = tmp_path / "project"
+    clean = NATIVE / "sqlite" / "clean"
+    (project / "app" / "migrations").mkdir(parents=True)
+    (project / "pyproject.toml").write_text((NATIVE / "sqlite" / "pyproject.toml").read_text())
+    (project / "settings.py").write_text(settings)
+    (project / "app" / "__init__.py").write_text("")
+    (project / "app" / "models.py").write_text((clean / "models.py").read_text())
+    (project / "app" / "migrations" / "__init__.py").write_text("")
+    initial = (clean / "migrations" / "0001_initial.py").read_text()
+    assert "'app': 'clean'" in initial
+    (project / "app" / "migrations" / "0001_initial.py").write_text(
+        initial.replace("'app': 'clean'", "'app': 'models'")
+    )
+    return project
+
+
+def test_the_app_label_is_the_tortoise_configs(tmp_path: Path) -> None:
+    from aerich_lint.config import load_project
+    from aerich_lint.discover import config_labels
+
+    project = _one_migration_project(tmp_path, SETTINGS)
+    folder = (project / "app" / "migrations").resolve()
+    assert config_labels(load_project(project / "pyproject.toml", project)) == {folder: "models"}
+    assert native_label(folder) == "app"  # what the files alone would say
+    result = lint(project, dialect=None, only=None, cache=False)
+    assert result.errors == []
+    assert [a.name for a in result.apps] == ["models"]
+    # the SQL was generated: tortoise's loader knows the app by its label
+    assert result.apps[0].executed == 1
+    assert [f for f in result.findings if f.rule == "not-executed"] == []
+
+
+def test_a_config_built_at_run_time_gives_no_label(tmp_path: Path) -> None:
+    from aerich_lint.config import load_project
+    from aerich_lint.discover import config_labels
+
+    built = SETTINGS.replace('"apps": {', '"apps": dict(**{').replace("    },\n}\n", "    }),\n}\n")
+    project = _one_migration_project(tmp_path, built)
+    assert "dict(**{" in (project / "settings.py").read_text()
+    assert config_labels(load_project(project / "pyproject.toml", project)) == {}
+    result = lint(project, dialect=None, only=None, cache=False)
+    assert [a.name for a in result.apps] == ["app"]
+    # the generated SQL is still found, by where the files are
+    assert result.apps[0].executed == 1
+    assert [f for f in result.findings if f.rule == "not-executed"] == []

@@ -11,7 +11,7 @@ from test_aerich_fixtures import find, line_of
 
 from aerich_lint.docs import explain
 from aerich_lint.model import Dialect, Finding
-from aerich_lint.rules import BY_NAME, RULES
+from aerich_lint.rules.registry import BY_NAME, RULES
 from aerich_lint.targets import parse_target
 from conftest import AERICH, lint, summary, write_migration
 

@@ -31,7 +31,7 @@ from aerich_lint import effects as E
 from aerich_lint.effects import effects
 from aerich_lint.model import Chunk, Dialect, LineIndex, OffsetMap, Severity, Statement
 from aerich_lint.parse import postgres_grammar
-from aerich_lint.parse.sql import parse_chunk
+from aerich_lint.parse.sql import parse_chunk, parse_chunk_trees
 from conftest import ROOT, lint, server_url, summary, write_migration
 
 PG = Dialect.POSTGRES
@@ -356,12 +356,14 @@ def render(fact: E.Effect) -> str:
 
 
 def understood(sql: str) -> tuple[str, ...]:
-    (stmt,) = statements(sql)
+    positions = OffsetMap(LineIndex(sql))
+    positions.add(0, len(sql))
+    ((stmt, tree),) = parse_chunk_trees(Chunk(sql, positions), "upgrade", PG)
     assert stmt.error is None, stmt.error
     out = [f"command {stmt.command}"] if stmt.command else []
     out += [render(f) for f in effects(stmt, PG)]
-    if not out and stmt.expression is not None:
-        out.append(f"tree {type(stmt.expression).__name__}")
+    if not out and tree is not None:
+        out.append(f"tree {type(tree).__name__}")
     return tuple(out)
 
 

@@ -31,7 +31,7 @@ from aerich_lint.effects import (
 from aerich_lint.model import Chunk, Dialect, Finding, LineIndex, OffsetMap, Severity
 from aerich_lint.parse import postgres
 from aerich_lint.parse.sql import parse_chunk
-from aerich_lint.rules import BY_NAME
+from aerich_lint.rules.registry import BY_NAME
 from aerich_lint.rules.volatile_default import NOT_VOLATILE, VALUE_FUNCTIONS, VOLATILE
 from aerich_lint.targets import parse_target
 from conftest import lint, server_url, summary, write_migration

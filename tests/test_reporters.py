@@ -28,7 +28,7 @@ from aerich_lint.report import FORMATS
 from aerich_lint.report.github import annotation
 from aerich_lint.report.junit import JunitReporter
 from aerich_lint.report.location import repo_root
-from aerich_lint.rules import BY_NAME, RULES
+from aerich_lint.rules.registry import BY_NAME, RULES
 from conftest import AERICH, ROOT, cli, write_migration
 
 MODELS = AERICH / "postgres" / "migrations" / "models"

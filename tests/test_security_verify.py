@@ -959,7 +959,7 @@ def test_drop_database_rule_on_sql_sqlglot_does_not_parse(app_dir: Path) -> None
 
 
 def test_drop_database_rule_is_registered() -> None:
-    from aerich_lint.rules import lookup
+    from aerich_lint.rules.registry import lookup
 
     rule = lookup("AL105")
     assert rule is not None and rule.name == "drop-database"

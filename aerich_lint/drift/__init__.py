@@ -11,6 +11,12 @@ variables but Python's reach them, nor the network). This module prepares the
 request, enforces the timeout, and turns the answer into results; ``changes``
 puts the differences into words and ``report`` prints them. Nothing here
 imports tortoise, aerich or asyncio.
+
+Apps of Tortoise ORM 1.x's own migrations (a ``"migrations"`` package in their
+config entry) get the question ``tortoise makemigrations`` answers instead:
+its autodetector diffs the models against the state replayed from the
+migration files, in the same child (``_native``); their answers are validated
+and bounded here (``_native_result``) before anything is believed.
 """
 
 from __future__ import annotations
@@ -44,9 +50,22 @@ class DriftOptions:
     pass_env: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class NativeOperation:
+    """One operation ``tortoise makemigrations`` would write, e.g. ``AddField``:
+    ``Add field sku to Product`` (tortoise's own ``describe()``)."""
+
+    kind: str
+    text: str
+    model: str | None = None
+    field: str | None = None
+    old_field: str | None = None  # RenameField only
+
+
 @dataclass
 class AppDrift:
-    """One app: whether ``aerich migrate`` would write a migration, what and why."""
+    """One app: whether ``aerich migrate`` (or, for a native app, ``tortoise
+    makemigrations``) would write a migration, what and why."""
 
     name: str
     folder: str
@@ -60,6 +79,9 @@ class AppDrift:
     unsupported: str | None = None  # aerich refuses to write the migration, and why
     notes: list[str] = field(default_factory=list)  # what aerich printed while diffing
     error: str | None = None
+    kind: str = "aerich"  # or "native": Tortoise ORM 1.x's own migrations
+    operations: list[NativeOperation] = field(default_factory=list)  # native apps only
+    sql_error: str | None = None  # native: why tortoise cannot produce the SQL
 
 
 @dataclass
@@ -199,6 +221,8 @@ def _display(folder: str, root: Path) -> str:
 
 
 def _app_result(raw: dict[str, Any], root: Path) -> AppDrift:
+    if isinstance(raw, dict) and raw.get("kind") == "native":
+        return _native_result(raw, root)
     app = AppDrift(
         name=str(raw["name"]),
         folder=_display(str(raw.get("folder", "")), root),
@@ -219,5 +243,111 @@ def _app_result(raw: dict[str, Any], root: Path) -> AppDrift:
             app.dialect or "",
             app.renames,
             skip=(str(raw.get("skip", "")),),
+        )
+    return app
+
+
+# Bounds on a native app's answer: the child runs project code, so its answer is read
+# as untrusted input; anything out of shape is an error, not a crash.
+_MAX_TEXT = 4000
+_MAX_SQL_TEXT = 1_000_000  # one statement (a CREATE TABLE of a wide model can be long)
+_MAX_ITEMS = 2000
+_MAX_MODELS = 2000
+
+
+class _Malformed(ValueError):
+    """The child's answer for a native app is not of the shape _native sends."""
+
+
+def _text(value: Any, limit: int = _MAX_TEXT, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise _Malformed("a text")
+    return value
+
+
+def _items(value: Any, limit: int = _MAX_ITEMS) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > limit:
+        raise _Malformed("a list")
+    return value
+
+
+def _describes(value: Any) -> dict[str, Any]:
+    """``app.Model`` -> describe() dicts (``changes`` reads them with .get only)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > _MAX_MODELS:
+        raise _Malformed("model descriptions")
+    for key, describe in value.items():
+        if not isinstance(key, str) or len(key) > _MAX_TEXT or not isinstance(describe, dict):
+            raise _Malformed("a model description")
+    return value
+
+
+def _inferred_rename(changes: list[Change], model: str, op: NativeOperation) -> list[Change]:
+    """A field removed and one added with the same definition: tortoise writes a
+    RenameField without asking, so say so instead of "added" and "dropped with its data"."""
+    told = {f"field `{op.field}` added", f"field `{op.old_field}` removed"}
+    kept = [c for c in changes if not (c.model == model and c.text.split(" (")[0] in told)]
+    at = next((i for i, c in enumerate(changes) if c not in kept), len(kept))
+    text = (
+        f"field `{op.old_field}` renamed to `{op.field}`: tortoise infers the rename without "
+        "asking (same definition); the column keeps its data"
+    )
+    return [*kept[:at], Change(model, text), *kept[at:]]
+
+
+def _native_result(raw: dict[str, Any], root: Path) -> AppDrift:
+    """A native app's answer, validated and bounded; a malformed one becomes an error."""
+    name = raw.get("name")
+    label = name if isinstance(name, str) and len(name) <= _MAX_TEXT else "?"
+    try:
+        app = AppDrift(
+            name=label,
+            folder=_display(_text(raw.get("folder", "")) or "", root),
+            kind="native",
+            drifted=raw.get("drifted") is True,
+            dialect=_text(raw.get("dialect"), optional=True),
+            error=_text(raw.get("error"), optional=True),
+            sql_error=_text(raw.get("sql_error"), optional=True),
+            sql=[_text(s, _MAX_SQL_TEXT) or "" for s in _items(raw.get("sql"))],
+        )
+        if label == "?":
+            raise _Malformed("an app name")
+        leaves = [_text(leaf) or "" for leaf in _items(raw.get("last"), 100)]
+        app.last_migration = " and ".join(leaves) or None
+        for op in _items(raw.get("operations")):
+            if not isinstance(op, dict):
+                raise _Malformed("an operation")
+            app.operations.append(
+                NativeOperation(
+                    kind=_text(op.get("op")) or "",
+                    text=_text(op.get("text")) or "",
+                    model=_text(op.get("model"), optional=True),
+                    field=_text(op.get("field"), optional=True),
+                    old_field=_text(op.get("old_field"), optional=True),
+                )
+            )
+        if app.drifted:
+            app.changes = describe_changes(
+                _describes(raw.get("old")), _describes(raw.get("new")), app.dialect or ""
+            )
+            for op in app.operations:
+                if op.kind == "RenameField" and op.model and op.field and op.old_field:
+                    app.changes = _inferred_rename(app.changes, f"{label}.{op.model}", op)
+        if len(leaves) > 1:
+            app.notes.append(
+                f"{len(leaves)} leaf migrations ({app.last_migration}): tortoise has no "
+                "conflict check; the next makemigrations depends on all of them"
+            )
+    except (_Malformed, AttributeError, TypeError, ValueError, RecursionError):
+        return AppDrift(
+            name=label,
+            folder="",
+            kind="native",
+            error=f"app {label}: the drift subprocess gave a malformed answer",
         )
     return app

@@ -30,6 +30,10 @@ strangers:
 
 aerich's rename prompt ("Rename name to title?") is answered no and recorded:
 the SQL is then aerich's ADD + DROP, and the parent reports a possible rename.
+
+Apps with a native ``"migrations"`` package (Tortoise ORM 1.x) are diffed by
+tortoise's own autodetector instead (``_native``): the same guard, with their
+packages protected from writes; aerich is then needed only for the other apps.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from aerich_lint.drift._decoder import PatchError, UnsafeState, allowed_unpickle, patch_aerich
+from aerich_lint.drift._native import diff_native, locate, native_apps
 from aerich_lint.load.models_state import ModelsStateError
 
 _BLOCKED_NETWORK = frozenset(
@@ -331,29 +336,35 @@ async def _run(request: dict[str, Any], guard: Guard, workdir: Path) -> dict[str
         if path not in sys.path:
             sys.path.insert(0, path)
     try:
-        import aerich
-        import asyncclick
         import tortoise
-        from aerich.migrate import Migrate
         from tortoise import Tortoise
     except ImportError as exc:
         raise Failure(
-            f"drift needs tortoise-orm and aerich installed next to aerich-lint "
-            f"({sys.executable}): {_one_line(exc)}"
+            f"drift needs tortoise-orm installed next to aerich-lint ({sys.executable}): "
+            f"{_one_line(exc)}"
         ) from None
-    if "offline" not in inspect.signature(Migrate.init).parameters:
-        raise Failure(
-            f"drift needs aerich 0.9 or newer (offline migrate); found {aerich.__version__}"
-        )
+    aerich: Any = None  # None: not installed, fine while every app is a native one
+    Migrate: Any = None
+    missing = ""
     try:
-        patch_aerich()  # before any MODELS_STATE is read, and before user code runs
-    except PatchError as exc:
-        raise Failure(str(exc)) from None
+        import aerich
+    except ImportError as exc:
+        missing = _one_line(exc)
+    else:
+        from aerich.migrate import Migrate
+
+        if "offline" not in inspect.signature(Migrate.init).parameters:
+            raise Failure(
+                f"drift needs aerich 0.9 or newer (offline migrate); found {aerich.__version__}"
+            )
+        try:
+            patch_aerich()  # before any MODELS_STATE is read, and before user code runs
+        except PatchError as exc:
+            raise Failure(str(exc)) from None
     guard.unpickle_checked = True
-    result: dict[str, Any] = {
-        "tortoise": getattr(tortoise, "__version__", "?"),
-        "aerich": aerich.__version__,
-    }
+    result: dict[str, Any] = {"tortoise": getattr(tortoise, "__version__", "?")}
+    if aerich is not None:
+        result["aerich"] = aerich.__version__
     target = request["tortoise_orm"]
     config = _import_config(target)
     apps = list(config["apps"])
@@ -361,17 +372,27 @@ async def _run(request: dict[str, Any], guard: Guard, workdir: Path) -> dict[str
     unknown = [a for a in wanted if a not in apps]
     if unknown:
         raise Failure(f"no app {unknown[0]!r} in {target} (its apps: {', '.join(apps)})")
-    try:
-        from aerich.cli import _check_aerich_models_included
+    native = native_apps(config)
+    classic = [app for app in wanted if app not in native]
+    if classic and aerich is None:
+        raise Failure(
+            f"drift needs aerich installed next to aerich-lint ({sys.executable}) for app "
+            f'{classic[0]}, which has no native "migrations" package: {missing}'
+        )
+    if classic:
+        try:
+            from aerich.cli import _check_aerich_models_included
 
-        _check_aerich_models_included(config)  # as `aerich migrate` does
-    except ImportError:
-        pass
-    except Exception as exc:
-        raise Failure(f"{target}: {exc}") from None
+            _check_aerich_models_included(config)  # as `aerich migrate` does
+        except ImportError:
+            pass
+        except Exception as exc:
+            raise Failure(f"{target}: {exc}") from None
     location = request["location"]
-    sources = {app: (root / Migrate.get_migration_dir(location, app)).resolve() for app in wanted}
-    guard.protected = sorted({str(p) for p in sources.values()})
+    sources = {app: (root / Migrate.get_migration_dir(location, app)).resolve() for app in classic}
+    packages = {app: locate(native[app]) for app in native}
+    protected = {str(p) for p in sources.values()} | {str(p) for p in packages.values() if p}
+    guard.protected = sorted(protected)
     _import_models(config)
     try:
         await Tortoise.init(config=config)
@@ -379,10 +400,24 @@ async def _run(request: dict[str, Any], guard: Guard, workdir: Path) -> dict[str
         raise
     except Exception as exc:
         raise Failure(f"Tortoise cannot load {target}: {_one_line(exc)}") from None
+    native_answers: dict[str, dict[str, Any]] = {}
+    if any(app in native for app in wanted):
+        native_answers = await diff_native(
+            config,
+            [app for app in wanted if app in native],
+            packages,
+            lambda app: _shown_package(native[app], packages[app], root),
+        )
     prompts = Prompts()
-    asyncclick.prompt = prompts
+    if classic:
+        import asyncclick
+
+        asyncclick.prompt = prompts
     answers = []
     for app in wanted:
+        if app in native_answers:
+            answers.append(native_answers[app])
+            continue
         # as configured ("migrations/models"): what the user recognises
         shown = Migrate.get_migration_dir(location, app).as_posix()
         if not sources[app].is_dir():
@@ -400,6 +435,16 @@ async def _run(request: dict[str, Any], guard: Guard, workdir: Path) -> dict[str
         answers.append(await _diff_app(config, app, sources[app], shown, workdir, prompts))
     result["apps"] = answers
     return result
+
+
+def _shown_package(module: str, folder: Path | None, root: Path) -> str:
+    """A migrations package as the user knows it: its folder below the project, or its name."""
+    if folder is not None:
+        try:
+            return folder.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return module
 
 
 def _handle(request: dict[str, Any], guard: Guard) -> dict[str, Any]:

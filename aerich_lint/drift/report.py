@@ -16,12 +16,49 @@ def _sql_text(statements: list[str]) -> str:
     return "\n".join(s if s.endswith(";") else s + ";" for s in statements)
 
 
+def _fix(app: AppDrift) -> str:
+    """The command that writes the missing migration."""
+    if app.kind == "native":
+        return f"`tortoise makemigrations {app.name}`"
+    return f"`aerich --app {app.name} migrate`"
+
+
+def _native_text(app: AppDrift) -> list[str]:
+    """A drifted native app: the changes, the operations tortoise would write, their SQL."""
+    lines = [
+        f"app {app.name}: models changed since {app.last_migration}, "
+        f"and no migration in {app.folder} records it"
+    ]
+    lines += [f"  - {change.model}: {change.text}" for change in app.changes]
+    if not app.changes:
+        lines.append("  - (a change tortoise sees but aerich-lint cannot put in words)")
+    lines.append(f"  operations `tortoise makemigrations {app.name}` would write:")
+    lines += [f"    {op.kind}: {op.text}" for op in app.operations]
+    if app.sql_error:
+        lines.append(
+            f"  tortoise cannot produce its SQL ({app.sql_error}): `tortoise migrate` would "
+            "fail the same way; change the models another way or edit the migration by hand."
+        )
+    else:
+        lines.append(f"  SQL it would run ({app.dialect}, as `tortoise sqlmigrate` shows it):")
+        lines += [f"    {line}" for line in _sql_text(app.sql).splitlines()]
+    lines += [f"  note: {note}" for note in app.notes]
+    return lines
+
+
 def render_text(result: DriftResult) -> str:
     """Per drifted app: a header, the changes as bullets, the SQL; then a summary."""
     lines: list[str] = []
     for app in result.apps:
         if app.error:
             continue  # said on stderr
+        if app.kind == "native":
+            if app.drifted:
+                lines += _native_text(app)
+            else:
+                lines.append(f"app {app.name}: in sync with {app.last_migration}")
+                lines += [f"  note: {note}" for note in app.notes]
+            continue
         if not app.drifted:
             lines.append(f"app {app.name}: in sync with {app.last_migration}")
             # e.g. "Ignore 'on_delete' changes ...": a change aerich writes no SQL for
@@ -47,7 +84,7 @@ def render_text(result: DriftResult) -> str:
     drifted = result.drifted
     compared = [app for app in result.apps if not app.error]
     if drifted:
-        commands = ", ".join(f"`aerich --app {app.name} migrate`" for app in drifted)
+        commands = ", ".join(_fix(app) for app in drifted)
         names = ", ".join(app.name for app in drifted)
         lines.append(
             f"{len(drifted)} of {_plural(len(compared), 'app')} drifted ({names}): generate "
@@ -62,8 +99,31 @@ def render_text(result: DriftResult) -> str:
 
 
 def _app_json(app: AppDrift) -> dict[str, Any]:
+    if app.kind == "native":
+        return {
+            "app": app.name,
+            "kind": "native",
+            "folder": app.folder,
+            "dialect": app.dialect,
+            "last_migration": app.last_migration,
+            "drifted": app.drifted,
+            "changes": [{"model": c.model, "description": c.text} for c in app.changes],
+            "operations": [
+                {"operation": o.kind, "description": o.text, "model": o.model, "field": o.field}
+                for o in app.operations
+            ],
+            "possible_renames": [],  # tortoise never asks: an inferred rename is a change
+            "sql": _sql_text(app.sql) if app.drifted and not app.sql_error else None,
+            "downgrade_sql": None,  # not computed for native apps
+            "sql_error": app.sql_error,
+            "unsupported": None,
+            "fix": _fix(app).strip("`") if app.drifted else None,
+            "notes": app.notes,
+            "error": app.error,
+        }
     return {
         "app": app.name,
+        "kind": "aerich",
         "folder": app.folder,
         "dialect": app.dialect,
         "last_migration": app.last_migration,

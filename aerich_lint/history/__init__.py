@@ -181,6 +181,7 @@ class Difference:
 
     message: str
     minor: bool = False
+    index: str = ""  # the index it is about, if any
 
 
 def differences(before: Schema, after: Schema, upgraded: Schema) -> list[Difference]:
@@ -244,24 +245,41 @@ def differences(before: Schema, after: Schema, upgraded: Schema) -> list[Differe
                     )
                 )
     if before.indexes is not after.indexes:
+        # An index a table declares (SQLite's sqlite_autoindex_ for an inline UNIQUE)
+        # cannot be dropped by name: the same columns, just as unique, are the same.
+        shapes_before = {(ix.table, ix.columns, ix.unique) for ix in before.indexes.values()}
+        shapes_after = {(ix.table, ix.columns, ix.unique) for ix in after.indexes.values()}
         for key in sorted(before.indexes.keys() - after.indexes.keys()):
             ix = before.indexes[key]
+            if ix.declared and (ix.table, ix.columns, ix.unique) in shapes_after:
+                continue
             if ix.table in after.tables:
                 out.append(
                     Difference(
                         f"index {ix.name} on {ix.table} is not re-created by the downgrade",
                         minor=not ix.unique,
+                        index=ix.name,
                     )
                 )
         for key in sorted(after.indexes.keys() - before.indexes.keys()):
             ix = after.indexes[key]
-            if ix.table in before.tables:
-                out.append(
-                    Difference(
-                        f"index {ix.name} on {ix.table} created by the upgrade is left in place",
-                        minor=not ix.unique,
-                    )
+            if ix.table not in before.tables:
+                continue
+            if (ix.table, ix.columns, ix.unique) in shapes_before and any(
+                b.declared and (b.table, b.columns, b.unique) == (ix.table, ix.columns, ix.unique)
+                for b in before.indexes.values()
+            ):
+                continue
+            by = (
+                "created by the upgrade is left in place"
+                if key in upgraded.indexes
+                else "is created by the downgrade, and was not there before the upgrade"
+            )
+            out.append(
+                Difference(
+                    f"index {ix.name} on {ix.table} {by}", minor=not ix.unique, index=ix.name
                 )
+            )
     return out
 
 

@@ -53,6 +53,9 @@ class Index:
     table: str
     columns: tuple[str, ...]
     unique: bool = False
+    # part of its table's definition (an inline UNIQUE, an index in CREATE TABLE): a
+    # rebuild gets it back from the new table's CREATE, not from a CREATE INDEX
+    declared: bool = False
 
 
 @dataclass
@@ -158,7 +161,9 @@ def _auto_indexes(
     if not column.unique or column.primary_key:
         return
     name = naming(table, column.name)
-    schema.indexes[schema.index_key(name, table)] = Index(name, table, (column.name,), True)
+    schema.indexes[schema.index_key(name, table)] = Index(
+        name, table, (column.name,), True, declared=True
+    )
 
 
 class Applier:
@@ -250,7 +255,7 @@ class Applier:
                 if c.name:
                     key = self.schema.index_key(c.name, table.name)
                     self.schema.indexes[key] = Index(
-                        c.name, table.name, c.columns, c.kind == "UNIQUE"
+                        c.name, table.name, c.columns, c.kind == "UNIQUE", declared=True
                     )
                     self.known.indexes.add(key)
             elif c.name:

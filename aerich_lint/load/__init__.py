@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aerich_lint.discover import AppSource, version_of
-from aerich_lint.load.python import PythonInfo, load_python
 from aerich_lint.model import SECTIONS, Chunk, LineIndex, Migration, OffsetMap, Section
+
+if TYPE_CHECKING:
+    from aerich_lint.load.python import PythonInfo
+
+    # (a file whose SQL is built at run time, waiting for the sandbox)
+    Pending = tuple[AppSource, Migration, PythonInfo]
+
 
 MAX_BYTES = 20 * 1024 * 1024
 # (Lines end at \n, \r\n or \r, as in LineIndex.)
@@ -55,6 +62,8 @@ def load_text(migration: Migration) -> PythonInfo | None:
     """Fill the migration's sections from its text (read statically)."""
     text = migration.text
     if migration.format == "py":
+        from aerich_lint.load.python import load_python
+
         return load_python(migration, text)
     from aerich_lint.load.legacy import load_json, load_sql
 
@@ -70,9 +79,6 @@ def load_file(path: Path, app: str) -> tuple[Migration, PythonInfo | None]:
     if read_file(migration) is None:
         return migration, None
     return migration, load_text(migration)
-
-
-Pending = tuple[AppSource, Migration, PythonInfo]
 
 
 def execute_pending(

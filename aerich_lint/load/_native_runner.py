@@ -450,7 +450,30 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
             "error": f"reading the migrations raised {_why(exc)}",
             "refused": "; ".join(_refused),
         }
-    return {"apps": apps, "error": None, "refused": "; ".join(_refused)}
+    return {
+        "apps": apps,
+        "error": None,
+        "refused": "; ".join(_refused),
+        "imported": _project_files(paths),
+    }
+
+
+def _project_files(paths: list[str]) -> list[str]:
+    """The project's own modules that generating imported (the config, the migrations,
+    what they import: a custom field's module, say): what the SQL depends on besides
+    tortoise, so that the parent can tell when it must be generated again."""
+    roots = [os.path.join(os.path.abspath(p), "") for p in paths]
+    found = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            continue
+        path = os.path.abspath(path)
+        if "site-packages" in path or "dist-packages" in path:
+            continue  # installed packages (a virtual environment inside the project)
+        if any(path.startswith(root) for root in roots):
+            found.add(path)
+    return sorted(found)
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ import binascii
 import json
 import zlib
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -154,9 +155,13 @@ def described_tables(state: Any) -> dict[str, set[str]]:
 
 def decoded(migration: Migration) -> Any:
     """The migration's MODELS_STATE decoded (base64 + zlib + json, never pickle), or
-    None. Decoded on demand, once: most rules never need it. Raises ModelsStateError."""
+    None; the caller must not change it. Decoded on demand: most rules never need
+    it, and loading and a rule ask for the same one. Raises ModelsStateError."""
     if migration.models_state_raw is None:
         return None
-    if migration._models_state is None:
-        migration._models_state = decode_models_state(migration.models_state_raw)
-    return migration._models_state
+    return _decoded(migration.models_state_raw)
+
+
+@lru_cache(maxsize=8)
+def _decoded(raw: str) -> Any:
+    return decode_models_state(raw)

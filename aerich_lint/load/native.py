@@ -26,6 +26,7 @@ MAX_OPERATIONS = 2000  # per migration and direction
 MAX_STATEMENTS = 2000  # per operation
 MAX_SQL = 1024 * 1024  # characters per statement
 MAX_TEXT = 2000  # characters of a name, path or message
+MAX_IMPORTED = 5000  # project modules the generation imported
 TRUNCATED = " [truncated]"
 
 
@@ -64,6 +65,10 @@ class NativeSQL:
     sandbox: str = ""  # what confined the child, as it said
     refused: str = ""  # the sandbox refused what project code did: why
     notes: list[str] = field(default_factory=list)  # what was dropped or cut
+    # the project's modules generating imported, as the child says (see prepare's
+    # cache of this answer: only those under the project are kept)
+    imported: list[str] = field(default_factory=list)
+    answer: dict[str, Any] | None = None  # the child's answer itself, read again from the cache
 
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str:
@@ -176,6 +181,8 @@ def read_answer(data: dict[str, Any] | None, error: str | None = None) -> Native
         error=_optional(data.get("error")),
         refused=_text(data.get("refused")),
         notes=reader.notes,
+        imported=_names(data.get("imported"), MAX_IMPORTED),
+        answer=data,
     )
 
 

@@ -198,7 +198,12 @@ def _compute(e: exp.Expr, dialect: Dialect) -> list[Effect]:
         ]
     if isinstance(e, exp.Insert):
         target = e.this
-        return [InsertRows(table_name(target.this if isinstance(target, exp.Schema) else target))]
+        if isinstance(target, exp.Schema):
+            named = tuple(
+                c.name for c in target.expressions if isinstance(c, (exp.Identifier, exp.Column))
+            )
+            return [InsertRows(table_name(target.this), columns=named)]
+        return [InsertRows(table_name(target))]
     if isinstance(e, exp.Set):
         return [s for item in e.expressions if (s := _setting(item)) is not None]
     if isinstance(e, exp.Copy) and isinstance(e.this, (exp.Table, exp.Schema)):

@@ -28,6 +28,16 @@ from aerich_lint.parse.trees import dialect_for, is_statement
 def parse_chunk(
     chunk: Chunk, section: str, dialect: Dialect, first_index: int = 0
 ) -> list[Statement]:
+    """The chunk's statements, each with its facts (``effects``) computed from
+    sqlglot's tree; the trees are not kept: rules read facts."""
+    return [stmt for stmt, _ in parse_chunk_trees(chunk, section, dialect, first_index)]
+
+
+def parse_chunk_trees(
+    chunk: Chunk, section: str, dialect: Dialect, first_index: int = 0
+) -> list[tuple[Statement, exp.Expr | None]]:
+    """``parse_chunk``, with each statement's sqlglot tree (None: not parsed)."""
+    trees: dict[int, exp.Expr] = {}
 
     sql_dialect = dialect_for(dialect)
     # PostgreSQL: the server's own parser judges the SQL (see _server_plan)
@@ -38,7 +48,7 @@ def parse_chunk(
     except TokenError as exc:
         script = _judge_script(chunk.sql) if judged else None
         spans = script.spans if script is not None and script.error is None else None
-        placed = _token_error(chunk, section, dialect, first_index, exc, spans)
+        placed = _token_error(chunk, section, dialect, first_index, exc, trees, spans)
         if script is not None:
             verdicts = _each_statement(chunk.sql, [(s.sql, a) for s, a in placed], script)
     else:
@@ -49,14 +59,19 @@ def parse_chunk(
         for group in groups:
             start, end = group[0].start, group[-1].end + 1
             index = first_index + len(placed)
-            placed.append((_statement(chunk, section, dialect, group, start, end, index), start))
+            stmt, tree = _statement(chunk, section, dialect, group, start, end, index)
+            if tree is not None:
+                trees[id(stmt)] = tree  # (by id: the statement itself keeps no tree)
+            placed.append((stmt, start))
     if verdicts is not None:
         for (stmt, start), verdict in zip(placed, verdicts, strict=True):
             if verdict is None:
-                _accepted(stmt)
-                _judge_body(chunk, stmt, start)
+                _accepted(stmt, id(stmt) in trees)
+                if _judge_body(chunk, stmt, start):
+                    trees.pop(id(stmt), None)
             else:
                 _refuse(chunk, stmt, start, verdict)
+                trees.pop(id(stmt), None)
     statements = [stmt for stmt, _ in placed]
     previous_end = 0
     previous: Statement | None = None
@@ -64,9 +79,12 @@ def parse_chunk(
         _attach_suppressions(chunk, chunk.sql[previous_end:start], previous_end, previous, stmt)
         previous, previous_end = stmt, start + len(stmt.sql)
     _attach_suppressions(chunk, chunk.sql[previous_end:], previous_end, previous, None)
+    out: list[tuple[Statement, exp.Expr | None]] = []
     for stmt in statements:  # the facts rules read, computed here, once
-        stmt.effects = compute(stmt.expression, dialect) if stmt.expression is not None else []
-    return statements
+        tree = trees.get(id(stmt))
+        stmt.effects = compute(tree, dialect) if tree is not None else []
+        out.append((stmt, tree))
+    return out
 
 
 def _pglast_available() -> bool:
@@ -190,21 +208,24 @@ def _semicolon_end(sql: str, end: int) -> int:
     return end + gap + 1 if rest[gap : gap + 1] == ";" else end
 
 
-def _accepted(stmt: Statement) -> None:
+def _accepted(stmt: Statement, parsed: bool) -> None:
     if stmt.error is not None and not stmt.error.startswith(_COMMENT_REFUSALS):
         stmt.error = None
-        if stmt.command is None and stmt.expression is None:
+        if stmt.command is None and not parsed:
             stmt.command = ""  # valid, but nothing here can read it: unrecognized-sql
 
 
-def _judge_body(chunk: Chunk, stmt: Statement, start: int) -> None:
-    """A PL/pgSQL body with a syntax error (see ``postgres_grammar.judge_plpgsql``)."""
+def _judge_body(chunk: Chunk, stmt: Statement, start: int) -> bool:
+    """A PL/pgSQL body with a syntax error (see ``postgres_grammar.judge_plpgsql``):
+    refused, and True."""
     if stmt.error is None and _ROUTINE.match(stmt.sql):
         from aerich_lint.parse import postgres_grammar
 
         rejection = postgres_grammar.judge_plpgsql(stmt.sql)
         if rejection is not None:
             _refuse(chunk, stmt, start, rejection, keep_line=True)
+            return True
+    return False
 
 
 _ROUTINE = re.compile(
@@ -218,7 +239,6 @@ def _refuse(
     """The statement is invalid: its error is the server's, and its position that of
     the culprit (the end of the statement for "at end of input")."""
     stmt.error = rejection.message
-    stmt.expression = None
     stmt.command = None
     stmt.effects = None
     if keep_line:
@@ -290,8 +310,8 @@ def _statement(
     start: int,
     end: int,
     index: int,
-) -> Statement:
-
+) -> tuple[Statement, exp.Expr | None]:
+    """The statement of one token group, and its sqlglot tree when it has one."""
     line, column = chunk.positions.position(start)
     end_line, _ = chunk.positions.position(max(end - 1, start))
     stmt = Statement(
@@ -304,47 +324,45 @@ def _statement(
         end_line=end_line,
     )
     if dialect == Dialect.POSTGRES and words(group[:2]) == ["COMMENT", "ON"]:
-        stmt.expression = comment_on(group, chunk.sql)
-        if stmt.expression is None:
+        tree = comment_on(group, chunk.sql)
+        if tree is None:
             stmt.error = _comment_error(group, chunk.sql)
-        return stmt
+        return stmt, tree
     try:
         expression = _parse(group, chunk.sql, dialect)
     except ParseError as exc:
-        stmt.expression = _rescue(group, chunk.sql, dialect)
-        if stmt.expression is None and dialect == Dialect.POSTGRES:
-            stmt.expression = _pg_rescue(group, chunk.sql)
-        if stmt.expression is None:
+        tree = _rescue(group, chunk.sql, dialect)
+        if tree is None and dialect == Dialect.POSTGRES:
+            tree = _pg_rescue(group, chunk.sql)
+        if tree is None:
             stmt.command = known_command(group, dialect)
             if stmt.command is None:
                 stmt.error = _parse_message(exc)
-        return stmt
+        return stmt, tree
     except RecursionError:
         # Nested deeper than sqlglot's recursion allows (PostgreSQL takes
         # thousands of parentheses): not invalid SQL, only SQL no rule can read,
         # so unrecognized-sql (a warning), never sql-syntax.
         stmt.command = known_command(group, dialect) or ""
-        return stmt
+        return stmt, None
     except (ValueError, TypeError, AttributeError) as exc:
         stmt.error = f"the SQL parser failed: {type(exc).__name__}"
-        return stmt
+        return stmt, None
     if expression is None:
-        return stmt
+        return stmt, None
     if not is_statement(expression):
         group = _expand_command(group, chunk.sql, dialect)
         rescued = _rescue(group, chunk.sql, dialect)
         if rescued is None and dialect == Dialect.POSTGRES:
             rescued = _pg_rescue(group, chunk.sql)
         if rescued is not None:
-            stmt.expression = rescued
-            return stmt
+            return stmt, rescued
         stmt.command = known_command(group, dialect)
         if stmt.command == "RENAME TABLE":
             expression = rename_table(group) or expression
         elif stmt.command is None:
             stmt.command = ""  # unrecognized
-    stmt.expression = expression
-    return stmt
+    return stmt, expression
 
 
 def _parse(group: list[Token], sql: str, dialect: Dialect) -> exp.Expr | None:
@@ -451,6 +469,7 @@ def _token_error(
     dialect: Dialect,
     first_index: int,
     exc: Exception,
+    trees: dict[int, exp.Expr],
     spans: tuple[tuple[int, int], ...] | None = None,
 ) -> list[tuple[Statement, int]]:
     """The tokenizer gave up (an unterminated string or quote): still parse the
@@ -488,7 +507,7 @@ def _token_error(
                 break
             continue
         if tokens:
-            stmt = _statement(
+            stmt, tree = _statement(
                 chunk,
                 section,
                 dialect,
@@ -497,6 +516,8 @@ def _token_error(
                 start + len(body),
                 first_index + len(out),
             )
+            if tree is not None:
+                trees[id(stmt)] = tree
             out.append((stmt, start))
     return out
 

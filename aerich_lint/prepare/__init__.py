@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aerich_lint import file_stages as files
@@ -19,8 +20,6 @@ from aerich_lint.config import DEFAULT_EXEC_TIMEOUT
 from aerich_lint.dialect import Choice, DialectResolver
 from aerich_lint.discover import AppSource, Discovery, discover
 from aerich_lint.findings import display_folder
-from aerich_lint.history import replay
-from aerich_lint.load import Pending, execute_pending
 from aerich_lint.model import DOWNGRADE, UPGRADE, App, Migration, Severity
 from aerich_lint.options import Options
 from aerich_lint.policy import Policy, policy_for
@@ -29,6 +28,8 @@ from aerich_lint.prepare.app import PreparedApp
 from aerich_lint.sources import source_for
 
 if TYPE_CHECKING:
+    from aerich_lint.load import Pending
+    from aerich_lint.load.native import AppSQL, NativeSQL
     from aerich_lint.since import AppScope
 
 __all__ = ["Prepared", "PreparedApp", "prepare"]
@@ -65,7 +66,7 @@ def prepare(options: Options) -> Prepared:
     # more than the files and the configuration (git state, the review's history).
     reuse = use_cache and options.since is None and not options.history
     for source in found.apps:
-        source.files = source_for(source.kind).order(source.files)
+        source.files = source_for(source.kind).order(source.files, source.name)
         policy = prepared.policies[id(source.project)]
         job = _open_app(source, policy, resolver, use_cache, options, reuse)
         if job is not None:
@@ -120,8 +121,9 @@ def _open_app(
         choice = Choice(options.fallback_dialect, "", guessed=True)
     job.guessed = choice.guessed
     job.app = App(source.name, source.folder, job.migrations, choice.dialect, choice.reason)
-    # (A native migration's SQL depends on every file before it and on tortoise: it is
-    # generated each run, never cached.)
+    # (A native migration's SQL depends on every file before it, on project modules and
+    # on tortoise: the findings of a native app are never reused, and its files are
+    # parsed each run; only the SQL tortoise generated is kept, see native_cache.)
     if use_cache and source.kind == "aerich":  # None when there is no key: then uncached
         job.cache = AppCache.open(
             project.root, project.pyproject is not None, source.folder, choice.dialect.value
@@ -153,11 +155,13 @@ def _open_app(
 def _load(apps: list[PreparedApp]) -> list[Pending]:
     """Load and parse what the cache did not have: in worker processes when there are
     many files, else here (where the files to execute wait for the sandbox)."""
+    pending: list[Pending] = []
+    todo = [(job, m) for job in apps for m in job.to_load]
+    if not todo:
+        return pending
     from aerich_lint.codec import adopt
     from aerich_lint.prepare.workers import parse_in_workers
 
-    pending: list[Pending] = []
-    todo = [(job, m) for job in apps for m in job.to_load]
     parsed = parse_in_workers([(m, job.dialect, job.source.kind) for job, m in todo])
     for job, migration in todo:
         done = parsed.get(id(migration))
@@ -180,6 +184,8 @@ def _execute(
     """Run the files whose SQL is built at run time, where the project allows it;
     the others say they were not executed. Never cached: what an executed file gives
     may depend on more than its bytes."""
+    from aerich_lint.load import execute_pending
+
     allowed = [p for p in pending if options.execute and p[0].project.lint.execute]
     for source, migration, info in pending:
         if not (options.execute and source.project.lint.execute):
@@ -199,6 +205,8 @@ def _replay(job: PreparedApp, everything: bool) -> None:
     review describes every file from it)."""
     if not (everything or job.policy.needs_history):
         return
+    from aerich_lint.history import replay
+
     begin, end = job.resume_at, job.resume_end or len(job.migrations)
     keep = frozenset(p - begin for p in cached.positions_to_keep(job) if begin <= p <= end)
     native = job.source.kind == "native"
@@ -209,7 +217,9 @@ def _replay(job: PreparedApp, everything: bool) -> None:
 def _generate_native(apps: list[PreparedApp], options: Options, timeout: float) -> None:
     """The SQL tortoise generates for native migrations' operations, one sandboxed
     child per project (its config and migrations are imported there); where executing
-    is off or there is no config to read, the files say their SQL was not read."""
+    is off or there is no config to read, the files say their SQL was not read.
+    Generating imports the project's migrations and runs tortoise's schema editors
+    against a client that connects nowhere; nothing reaches a database."""
     by_project: dict[int, list[PreparedApp]] = {}
     for job in apps:
         if job.source.kind == "native" and job.reused is None:
@@ -221,18 +231,37 @@ def _generate_native(apps: list[PreparedApp], options: Options, timeout: float) 
     for jobs in by_project.values():
         project = jobs[0].source.project
         config = project.aerich.tortoise_orm if project.aerich is not None else None
-        if not (options.execute and project.lint.execute and options.read_dynamic_sql):
+        # (generated even when verify asks for no SQL built at run time: verify applies
+        # it as read, as the lint reads it)
+        if not (options.execute and project.lint.execute):
             _not_generated(jobs, "")
             continue
         if not config:
             _not_generated(jobs, "no Tortoise config names them ([tool.tortoise] tortoise_orm)")
             continue
         from aerich_lint.load.native import native_sql
+        from aerich_lint.prepare import native_cache
 
         dialects = {job.source.name: job.dialect.value for job in jobs}
-        generated = native_sql(project.root, project.import_paths(), config, dialects, timeout)
+        files = [p for job in jobs for p in job.source.files]
+        cache = (
+            AppCache.open(
+                project.root, project.pyproject is not None, jobs[0].source.folder, "native"
+            )
+            if options.cache and not os.environ.get(ENV_OFF)
+            else None
+        )
+        name = native_cache.entry_name(project, config)
+        generated = native_cache.restore(cache, name, files, config, dialects) if cache else None
+        fresh = generated is None
+        if generated is None:
+            paths = project.import_paths()
+            generated = native_sql(project.root, paths, config, dialects, timeout)
+            if cache is not None:
+                roots = [project.root, *(Path(p) for p in paths)]
+                native_cache.save(cache, name, files, config, dialects, generated, roots)
         for job in jobs:
-            app = generated.apps.get(job.source.name)
+            app = generated.apps.get(job.source.name) or _app_in(generated, job.source.folder)
             waiting = {id(m) for m in job.to_finish}
             ran = 0
             for migration in job.migrations:
@@ -255,8 +284,20 @@ def _generate_native(apps: list[PreparedApp], options: Options, timeout: float) 
                 if id(migration) not in waiting:  # parsed in a worker: its new SQL is not
                     job.to_finish.append(migration)
                 ran += 1
-            job.app.executed = ran
-            job.app.sandbox = generated.sandbox if ran else ""
+            # (from the cache: nothing of the project ran this time)
+            job.app.executed = ran if fresh else 0
+            job.app.sandbox = generated.sandbox if ran and fresh else ""
+
+
+def _app_in(generated: NativeSQL, folder: Path) -> AppSQL | None:
+    """The generated app whose migration files are in ``folder``: when the label the
+    app was given (its files', its folder's) is not the one the config gives it."""
+    where = str(folder.resolve())
+    for app in generated.apps.values():
+        paths = [m.path for m in app.migrations.values() if m.path]
+        if paths and all(os.path.dirname(p) == where for p in paths):
+            return app
+    return None
 
 
 def _not_generated(jobs: list[PreparedApp], why: str, only: Migration | None = None) -> None:

@@ -110,5 +110,4 @@ def _load_and_parse(item: Item) -> Migration | None:
         with contextlib.suppress(ModelsStateError):
             tables_of(migration)
     migration.text = ""  # the parent has it
-    migration._models_state = None  # the decoded state is large: derive it again if asked
     return migration

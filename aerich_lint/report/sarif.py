@@ -20,12 +20,12 @@ from aerich_lint.fingerprint import SARIF_KEY, fingerprints
 from aerich_lint.model import Severity
 from aerich_lint.report.escape import json_safe
 from aerich_lint.report.location import repo_relative, repo_root
-from aerich_lint.rules import RULES
+from aerich_lint.rules.registry import RULES
 
 if TYPE_CHECKING:
     from aerich_lint.model import Finding
     from aerich_lint.options import Result
-    from aerich_lint.rules import Rule
+    from aerich_lint.rules.registry import Rule
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/aerich-lint/"

@@ -1,135 +1,97 @@
-"""Stage 5: the rules. One module per rule, registered here in code order.
+"""Stage 5: the rules. Their logic is in one module per rule, listed by ``registry``.
 
-To add a rule: write ``rules/<rule_name>.py`` with a ``Rule`` subclass (metadata,
-documentation and ``check``), add it to ``RULES`` below, and add its tests.
+This module is the catalog: what choosing rules needs (names, codes, defaults),
+without importing the rules' logic, their facts and the history they read. A warm
+run takes its findings from the cache and never runs a rule, so it never imports
+them. ``CATALOG`` is written from the rule classes (``python -m
+aerich_lint.rules.registry`` prints it) and ``tests/test_rule_catalog.py`` keeps the
+two equal.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from aerich_lint.errors import UsageError
-from aerich_lint.rules.add_primary_key import AddPrimaryKeyRule
-from aerich_lint.rules.add_required_column import AddRequiredColumnRule
-from aerich_lint.rules.add_unique import AddUniqueRule
-from aerich_lint.rules.base import Context, Rule, Violation
-from aerich_lint.rules.change_loses_attributes import ChangeLosesAttributesRule
-from aerich_lint.rules.column_type_change import ColumnTypeChangeRule
-from aerich_lint.rules.concurrently_in_transaction import ConcurrentlyInTransactionRule
-from aerich_lint.rules.conflicting_leaves import ConflictingLeavesRule
-from aerich_lint.rules.constraint_not_valid import ConstraintNotValidRule
-from aerich_lint.rules.data_migration import DataMigrationRule
-from aerich_lint.rules.delete_without_where import DeleteWithoutWhereRule
-from aerich_lint.rules.deleted_migration import DeletedMigrationRule
-from aerich_lint.rules.downgrade_broken import DowngradeBrokenRule
-from aerich_lint.rules.downgrade_failed import DowngradeFailedRule
-from aerich_lint.rules.downgrade_mismatch import DowngradeMismatchRule
-from aerich_lint.rules.drop_column import DropColumnRule
-from aerich_lint.rules.drop_database import DropDatabaseRule
-from aerich_lint.rules.drop_table import DropTableRule
-from aerich_lint.rules.duplicate_version import DuplicateVersionRule
-from aerich_lint.rules.edited_migration import EditedMigrationRule
-from aerich_lint.rules.exclusive_lock import ExclusiveLockRule
-from aerich_lint.rules.frozen_default import FrozenDefaultRule
-from aerich_lint.rules.implicit_commit import ImplicitCommitRule
-from aerich_lint.rules.invalid_migration import InvalidMigrationRule
-from aerich_lint.rules.irreversible_migration import IrreversibleMigrationRule
-from aerich_lint.rules.lock_timeout import LockTimeoutRule
-from aerich_lint.rules.missing_dependency import MissingDependencyRule
-from aerich_lint.rules.missing_downgrade import MissingDowngradeRule
-from aerich_lint.rules.mixed_migration_systems import MixedMigrationSystemsRule
-from aerich_lint.rules.models_state_mismatch import ModelsStateMismatchRule
-from aerich_lint.rules.mysql_add_foreign_key import MysqlAddForeignKeyRule
-from aerich_lint.rules.mysql_unsupported_syntax import MysqlUnsupportedSyntaxRule
-from aerich_lint.rules.no_op_statement import NoOpStatementRule
-from aerich_lint.rules.non_concurrent_index import NonConcurrentIndexRule
-from aerich_lint.rules.non_transactional import NonTransactionalRule
-from aerich_lint.rules.not_executed import NotExecutedRule
-from aerich_lint.rules.old_format import OldFormatRule
-from aerich_lint.rules.probable_rename import ProbableRenameRule
-from aerich_lint.rules.python_hazard import PythonHazardRule
-from aerich_lint.rules.rename_column import RenameColumnRule
-from aerich_lint.rules.rename_table import RenameTableRule
-from aerich_lint.rules.roundtrip_mismatch import RoundtripMismatchRule
-from aerich_lint.rules.set_not_null import SetNotNullRule
-from aerich_lint.rules.sql_generation_failed import SqlGenerationFailedRule
-from aerich_lint.rules.sql_syntax import SqlSyntaxRule
-from aerich_lint.rules.sqlite_pragma_in_transaction import SqlitePragmaInTransactionRule
-from aerich_lint.rules.sqlite_unsupported_alter import SqliteUnsupportedAlterRule
-from aerich_lint.rules.suppressions import UnknownSuppressionRule, UnusedSuppressionRule
-from aerich_lint.rules.truncate import TruncateRule
-from aerich_lint.rules.unknown_object import UnknownObjectRule
-from aerich_lint.rules.unrecognized_sql import UnrecognizedSqlRule
-from aerich_lint.rules.upgrade_failed import UpgradeFailedRule
-from aerich_lint.rules.version_name import VersionNameRule
-from aerich_lint.rules.volatile_default import VolatileDefaultRule
 
-RULES: tuple[Rule, ...] = (
-    SqlSyntaxRule(),
-    UnrecognizedSqlRule(),
-    InvalidMigrationRule(),
-    UnknownSuppressionRule(),
-    UnusedSuppressionRule(),
-    NotExecutedRule(),
-    DropTableRule(),
-    DropColumnRule(),
-    TruncateRule(),
-    DeleteWithoutWhereRule(),
-    DropDatabaseRule(),
-    MissingDowngradeRule(),
-    NonTransactionalRule(),
-    RenameColumnRule(),
-    RenameTableRule(),
-    ProbableRenameRule(),
-    UnknownObjectRule(),
-    DowngradeBrokenRule(),
-    DowngradeMismatchRule(),
-    ModelsStateMismatchRule(),
-    NoOpStatementRule(),
-    DuplicateVersionRule(),
-    VersionNameRule(),
-    OldFormatRule(),
-    DataMigrationRule(),
-    PythonHazardRule(),
-    FrozenDefaultRule(),
-    EditedMigrationRule(),  # only active with --since
-    DeletedMigrationRule(),  # only active with --since
-    # --- Tortoise ORM native migrations: their graph and their reverses (AL240-) ---
-    IrreversibleMigrationRule(),
-    ConflictingLeavesRule(),
-    MissingDependencyRule(),
-    SqlGenerationFailedRule(),
-    MixedMigrationSystemsRule(),
-    # --- PostgreSQL online-safety rules (issue 4, AL301-AL319) ---
-    NonConcurrentIndexRule(),
-    ConcurrentlyInTransactionRule(),
-    ConstraintNotValidRule(),
-    SetNotNullRule(),
-    ColumnTypeChangeRule(),
-    VolatileDefaultRule(),
-    AddUniqueRule(),
-    AddPrimaryKeyRule(),
-    LockTimeoutRule(),
-    # --- MySQL / SQLite / all-dialect online-safety rules (issue 4, AL320-AL339) ---
-    ImplicitCommitRule(),
-    ChangeLosesAttributesRule(),
-    MysqlUnsupportedSyntaxRule(),
-    SqliteUnsupportedAlterRule(),
-    SqlitePragmaInTransactionRule(),
-    AddRequiredColumnRule(),
-    MysqlAddForeignKeyRule(),
-    # --- found by `aerich-lint verify` on a real database (issue 6, AL401-AL409) ---
-    UpgradeFailedRule(),
-    DowngradeFailedRule(),
-    RoundtripMismatchRule(),
-    ExclusiveLockRule(),
+
+class Entry(NamedTuple):
+    name: str
+    code: str
+    enabled_by_default: bool
+    needs_history: bool
+    verify_only: bool
+
+
+# fmt: off
+CATALOG: tuple[Entry, ...] = (
+    Entry("sql-syntax", "AL001", True, False, False),
+    Entry("unrecognized-sql", "AL002", True, False, False),
+    Entry("invalid-migration", "AL003", True, False, False),
+    Entry("unknown-suppression", "AL004", True, False, False),
+    Entry("unused-suppression", "AL005", True, False, False),
+    Entry("not-executed", "AL006", True, False, False),
+    Entry("drop-table", "AL101", True, True, False),
+    Entry("drop-column", "AL102", True, True, False),
+    Entry("truncate", "AL103", True, False, False),
+    Entry("delete-without-where", "AL104", True, False, False),
+    Entry("drop-database", "AL105", True, False, False),
+    Entry("missing-downgrade", "AL110", True, False, False),
+    Entry("non-transactional", "AL111", True, False, False),
+    Entry("rename-column", "AL120", True, False, False),
+    Entry("rename-table", "AL121", True, False, False),
+    Entry("probable-rename", "AL122", True, False, False),
+    Entry("unknown-object", "AL201", True, True, False),
+    Entry("downgrade-broken", "AL202", True, True, False),
+    Entry("downgrade-mismatch", "AL203", True, True, False),
+    Entry("models-state-mismatch", "AL204", True, True, False),
+    Entry("no-op-statement", "AL205", True, True, False),
+    Entry("duplicate-version", "AL210", True, False, False),
+    Entry("version-name", "AL211", True, False, False),
+    Entry("old-format", "AL212", True, False, False),
+    Entry("data-migration", "AL220", True, False, False),
+    Entry("python-hazard", "AL221", True, False, False),
+    Entry("frozen-default", "AL222", True, False, False),
+    Entry("edited-migration", "AL230", True, False, False),
+    Entry("deleted-migration", "AL231", True, False, False),
+    Entry("irreversible-migration", "AL240", True, False, False),
+    Entry("conflicting-leaves", "AL241", True, False, False),
+    Entry("missing-dependency", "AL242", True, False, False),
+    Entry("sql-generation-failed", "AL243", True, False, False),
+    Entry("mixed-migration-systems", "AL244", True, False, False),
+    Entry("non-concurrent-index", "AL301", True, True, False),
+    Entry("concurrently-in-transaction", "AL302", True, False, False),
+    Entry("constraint-not-valid", "AL303", True, True, False),
+    Entry("set-not-null", "AL304", True, True, False),
+    Entry("column-type-change", "AL305", True, True, False),
+    Entry("volatile-default", "AL306", True, True, False),
+    Entry("add-unique", "AL307", True, True, False),
+    Entry("add-primary-key", "AL308", True, True, False),
+    Entry("lock-timeout", "AL309", False, True, False),
+    Entry("implicit-commit", "AL320", True, False, False),
+    Entry("change-loses-attributes", "AL321", True, True, False),
+    Entry("mysql-unsupported-syntax", "AL322", True, False, False),
+    Entry("sqlite-unsupported-alter", "AL323", True, True, False),
+    Entry("sqlite-pragma-in-transaction", "AL324", True, False, False),
+    Entry("add-required-column", "AL325", True, False, False),
+    Entry("mysql-add-foreign-key", "AL326", True, True, False),
+    Entry("rebuild-drops-index", "AL327", True, True, False),
+    Entry("upgrade-failed", "AL401", True, False, True),
+    Entry("downgrade-failed", "AL402", True, False, True),
+    Entry("roundtrip-mismatch", "AL403", True, False, True),
+    Entry("exclusive-lock", "AL404", True, False, True),
 )
+# fmt: on
 
-BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
-BY_CODE: dict[str, Rule] = {r.code.upper(): r for r in RULES}
+BY_NAME: dict[str, Entry] = {e.name: e for e in CATALOG}
+BY_CODE: dict[str, Entry] = {e.code.upper(): e for e in CATALOG}
 
 
-def lookup(name_or_code: str) -> Rule | None:
+def rule_name(name_or_code: str) -> str | None:
+    """The rule a name or code (any case) means, or None."""
     key = name_or_code.strip()
-    return BY_NAME.get(key.lower()) or BY_CODE.get(key.upper())
+    entry = BY_NAME.get(key.lower()) or BY_CODE.get(key.upper())
+    return entry.name if entry is not None else None
 
 
 def resolve(names: list[str], where: str) -> set[str]:
@@ -142,11 +104,11 @@ def resolve(names: list[str], where: str) -> set[str]:
         if key.upper() == "ALL":
             out.update(BY_NAME)
             continue
-        rule = lookup(key)
-        if rule is not None:
-            out.add(rule.name)
+        name = rule_name(key)
+        if name is not None:
+            out.add(name)
             continue
-        prefixed = [r.name for r in RULES if r.code.upper().startswith(key.upper())]
+        prefixed = [e.name for e in CATALOG if e.code.upper().startswith(key.upper())]
         if key.upper().startswith("AL") and prefixed:
             out.update(prefixed)
             continue
@@ -154,4 +116,4 @@ def resolve(names: list[str], where: str) -> set[str]:
     return out
 
 
-__all__ = ["BY_CODE", "BY_NAME", "RULES", "Context", "Rule", "Violation", "lookup", "resolve"]
+__all__ = ["BY_CODE", "BY_NAME", "CATALOG", "Entry", "resolve", "rule_name"]

@@ -29,11 +29,11 @@ def native_file(ctx: Context) -> NativeFile:
 def app_graph(ctx: Context) -> tuple[str, Graph]:
     """The app label and its migrations' graph."""
     files = tuple(p for p in ctx.app.files if p.suffix == ".py")
-    return _graph(files)
+    return _graph(files, ctx.migration.app)
 
 
 @cache
-def _graph(files: tuple[Path, ...]) -> tuple[str, Graph]:
+def _graph(files: tuple[Path, ...], label: str) -> tuple[str, Graph]:
     from aerich_lint.sources.native import read_app
 
-    return read_app(files)
+    return read_app(files, label)

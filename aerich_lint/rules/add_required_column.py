@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aerich_lint.effects import AddColumn, ColumnInfo
-from aerich_lint.model import Dialect, Severity
+from aerich_lint.effects import AddColumn, ColumnInfo, CreateTable, InsertRows
+from aerich_lint.model import SECTIONS, Dialect, Severity
+from aerich_lint.rules._rebuild import rebuilds
 from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
 
 _DATE_TYPES = ("DATE", "TIME", "YEAR")  # DATE, DATETIME, TIMESTAMP, TIME, YEAR
@@ -74,6 +75,7 @@ class AddRequiredColumnRule(Rule):
     hint = "give it a default, or add it nullable, backfill, then make it NOT NULL"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
+        yield from _unfilled_copies(ctx)
         for section, stmt, fact in ctx.facts(AddColumn):
             column = fact.column
             if not required(column) or not ctx.existing_table(section, stmt, fact.table):
@@ -87,3 +89,34 @@ class AddRequiredColumnRule(Rule):
                 stmt,
                 section,
             )
+
+
+def _unfilled_copies(ctx: Context) -> Iterator[Violation]:
+    """A table rebuild whose copy (``INSERT INTO new__t (columns) SELECT ...``) leaves
+    out a NOT NULL column of the new table that has no default: the same hazard as
+    adding that column, met by the copy (tortoise 1.1's SQLite RemoveField of a foreign
+    key writes one: the new table keeps the column, the copy does not fill it)."""
+    for section in SECTIONS:
+        pairs = dict(rebuilds(ctx, section))  # new table -> the table it replaces
+        if not pairs:
+            continue
+        created: dict[str, CreateTable] = {}
+        for stmt in ctx.statements(section):
+            for fact in ctx.effects(stmt):
+                if isinstance(fact, CreateTable) and fact.table in pairs:
+                    created[fact.table] = fact
+                elif isinstance(fact, InsertRows) and fact.table in created and fact.columns:
+                    old = pairs[fact.table]
+                    if not ctx.existing_table(section, stmt, old):
+                        continue
+                    named = {c.lower() for c in fact.columns}
+                    for column in created[fact.table].columns:
+                        if required(column) and column.name.lower() not in named:
+                            yield Violation(
+                                f"copies the rows of {old} into {fact.table} without its "
+                                f"NOT NULL column {column.name}, which has no default: the "
+                                f"copy fails as soon as {old} has a row, and so does the "
+                                f"rebuild of {old}",
+                                stmt,
+                                section,
+                            )

@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.history import differences, readded_not_null
-from aerich_lint.model import DOWNGRADE, Severity
-from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.model import DOWNGRADE, UPGRADE, Severity
+from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
+from aerich_lint.rules.rebuild_drops_index import lost_indexes
 
 
 class DowngradeMismatchRule(Rule):
@@ -42,6 +43,8 @@ class DowngradeMismatchRule(Rule):
     )
     needs_history = True
     hint = "make the downgrade restore exactly the previous schema (defaults for NOT NULL)"
+    native_hint = "make every operation's reverse restore the previous schema exactly"
+    systems = ALL_SYSTEMS
 
     def check(self, ctx: Context) -> Iterator[Violation]:
         step = ctx.history
@@ -53,6 +56,12 @@ class DowngradeMismatchRule(Rule):
         if "add-required-column" not in ctx.enabled:  # it reports these, with more detail
             for stmt, message in readded_not_null(ctx.migration, step, ctx.dialect):
                 yield Violation(message, stmt, DOWNGRADE)
+        # an index the upgrade's table rebuild lost is rebuild-drops-index's finding
+        lost = set()
+        if "rebuild-drops-index" in ctx.enabled:
+            lost = {ix.name for ix in lost_indexes(ctx, UPGRADE, step.before, step.after)}
         for found in differences(step.before, step.downgraded, step.after):
+            if found.index and found.index in lost:
+                continue
             severity = Severity.INFO if found.minor else None
             yield Violation(found.message, section=DOWNGRADE, line=section.line, severity=severity)

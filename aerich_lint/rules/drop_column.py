@@ -3,9 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aerich_lint.effects import DropColumn
-from aerich_lint.model import SECTIONS, Severity
+from aerich_lint.model import SECTIONS, UPGRADE, Severity
 from aerich_lint.rules._drops import Drop, judge_drop, rebuild_drops
 from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
+from aerich_lint.rules.probable_rename import convincing_drops
 
 
 class DropColumnRule(Rule):
@@ -46,6 +47,8 @@ class DropColumnRule(Rule):
             for stmt, table, column in rebuild_drops(ctx, section):
                 if ctx.is_new(section, stmt, "column", f"{table}.{column}"):
                     continue
+                if section == UPGRADE and (table, column) in convincing_drops(ctx):
+                    continue  # probable-rename reports it, with what it may have become
                 yield Violation(
                     f"drops column {table}.{column}: the rebuild of {table} leaves it out of "
                     "the copy, and its data is deleted with the old table",

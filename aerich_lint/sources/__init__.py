@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 class MigrationSource(Protocol):
     kind: str
 
-    def order(self, files: list[Path]) -> list[Path]:
-        """An app folder's migration files, in the order the system applies them."""
+    def order(self, files: list[Path], app: str) -> list[Path]:
+        """An app folder's migration files, in the order the system applies them
+        (``app``: its label, which a dependency graph names its nodes by)."""
         ...
 
     def open(self, path: Path, app: str) -> Migration:

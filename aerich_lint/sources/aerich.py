@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aerich_lint.discover import sort_key
-from aerich_lint.load import load_text, new_migration, read_file
 
 if TYPE_CHECKING:
     from aerich_lint.load.python import PythonInfo
@@ -15,16 +14,25 @@ if TYPE_CHECKING:
 
 
 class AerichSource:
+    """Loading is imported when a file is loaded: a warm run only reads the files'
+    bytes for the cache's keys."""
+
     kind = "aerich"
 
-    def order(self, files: list[Path]) -> list[Path]:
+    def order(self, files: list[Path], app: str) -> list[Path]:
         return sorted(files, key=sort_key)
 
     def open(self, path: Path, app: str) -> Migration:
+        from aerich_lint.load import new_migration
+
         return new_migration(path, app)
 
     def read(self, migration: Migration) -> bytes | None:
+        from aerich_lint.load import read_file
+
         return read_file(migration)
 
     def load(self, migration: Migration) -> PythonInfo | None:
+        from aerich_lint.load import load_text
+
         return load_text(migration)

@@ -282,25 +282,25 @@ def _plan(
 VIA = "operation"
 
 
-def read_app(files: Sequence[Path]) -> tuple[str, Graph]:
-    """An app's files read from disk: its label and its graph (unreadable files are left
-    out of it)."""
+def read_app(files: Sequence[Path], label: str = "") -> tuple[str, Graph]:
+    """An app's files read from disk: its label (as discovery named the app, else the
+    one its files give each other) and its graph (unreadable files are left out of it)."""
     read: dict[str, NativeFile] = {}
     for path in files:
         try:
             read[path.stem] = read_native(path.read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError):
             continue
-    label = native_label(files[0].parent) if files else ""
+    label = label or (native_label(files[0].parent) if files else "")
     return label, graph_of(label, read)
 
 
 class NativeSource:
     kind = "native"
 
-    def order(self, files: list[Path]) -> list[Path]:
+    def order(self, files: list[Path], app: str) -> list[Path]:
         """In the order ``tortoise migrate`` applies them; unreadable files last."""
-        _, graph = read_app(files)
+        _, graph = read_app(files, app)
         by_stem = {p.stem: p for p in files}
         planned = set(graph.order)
         return [by_stem[name] for name in graph.order] + [p for p in files if p.stem not in planned]

@@ -19,6 +19,11 @@ transaction. A file that is only aerich's template (literal SQL, nothing else
 that runs: ``_plain``) is not executed at all: its SQL is the one read from it.
 Every statement, returned or sent, is vetted first (``guard.Guard``): what acts
 outside the scratch database is never run.
+
+A Tortoise ORM native migration is applied as ``tortoise migrate`` applies it
+(``verify.native``): the SQL tortoise's schema editors generated for it, in a
+transaction when it is ``atomic`` (never on MySQL), else each generated string in
+one call.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from typing import Any
 from aerich_lint.load.python import CLIENT_METHODS
 from aerich_lint.model import Dialect, Migration, Statement
 from aerich_lint.parse.sql import split_statements
-from aerich_lint.verify import wire
+from aerich_lint.verify import native, wire
 from aerich_lint.verify.database import ALIAS
 from aerich_lint.verify.guard import Guard
 
@@ -133,12 +138,16 @@ class Executor:
         """Is the file only aerich's template, so that running it gives the SQL read
         from it and nothing else: imports from tortoise and typing, constants,
         and upgrade()/downgrade() returning a string literal? Then it is not run."""
+        if migration.format == native.NATIVE:  # tortoise generated all of its SQL
+            return native.is_plain(migration)
         path = migration.path.resolve()
         if path not in self._plain:
             self._plain[path] = migration.format == "py" and _is_plain(migration)
         return self._plain[path]
 
     async def run_in_transaction(self, migration: Migration) -> bool:
+        if migration.format == native.NATIVE:
+            return native.in_transaction(migration, self.engine)
         if migration.format in ("sql", "json") or migration.load_error is not None:
             return True
         if self.plain(migration):
@@ -359,9 +368,15 @@ class Executor:
         statements = await self._statements(conn, migration, section)
         if isinstance(statements, Failure):
             raise _Abort(statements)
+        bound = native.parameters(migration, section)
+        if bound:  # (values verify cannot bind: not sent; the session says so)
+            statements = [s for s in statements if s.via not in bound or bound[s.via].values]
         outcome.statements = statements
         if not statements:
             outcome.empty = True
+            return
+        if migration.format == native.NATIVE and not transactional:
+            await self._native_calls(conn, migration, section, statements, bound)
             return
         if not transactional and self.engine is Dialect.POSTGRES and len(statements) > 1:
             self._doing = ("statement", statements[0])
@@ -372,13 +387,42 @@ class Executor:
                 await hook(conn, None)
             self._doing = ("statement", stmt)
             try:
-                await conn.execute_script(stmt.sql)
+                await _send(conn, stmt, bound)
             except Exception as exc:
                 raise _Abort(Failure(database_error(exc), section, stmt.line, stmt)) from None
             if hook is not None:
                 await hook(conn, stmt)
 
-    async def _whole_script(self, conn: Any, statements: list[Statement], section: str) -> None:
+    async def _native_calls(
+        self,
+        conn: Any,
+        migration: Migration,
+        section: str,
+        statements: list[Statement],
+        bound: dict[str, native.Parameters],
+    ) -> None:
+        """Outside a transaction, as ``tortoise migrate`` sends a migration: each
+        string an operation generated in one call (on PostgreSQL a string of several
+        statements is one implicit transaction; elsewhere the same as one by one)."""
+        for group in native.calls(migration, section, statements):
+            self._doing = ("statement", group[0])
+            if len(group) > 1 and self.engine is Dialect.POSTGRES and group[0].via not in bound:
+                await self._whole_script(conn, group, section, "atomic = False")
+                continue
+            for stmt in group:
+                self._doing = ("statement", stmt)
+                try:
+                    await _send(conn, stmt, bound)
+                except Exception as exc:
+                    raise _Abort(Failure(database_error(exc), section, stmt.line, stmt)) from None
+
+    async def _whole_script(
+        self,
+        conn: Any,
+        statements: list[Statement],
+        section: str,
+        setting: str = "RUN_IN_TRANSACTION = False",
+    ) -> None:
         script = ";\n".join(s.sql for s in statements)
         try:
             await conn.execute_script(script)
@@ -388,7 +432,7 @@ class Executor:
             if "cannot run inside a transaction block" in message:
                 message += (
                     " (PostgreSQL runs a string of several statements as one transaction, "
-                    "even with RUN_IN_TRANSACTION = False)"
+                    f"even with {setting})"
                 )
             raise _Abort(Failure(message, section, stmt.line, stmt)) from None
 
@@ -401,6 +445,19 @@ class Executor:
         chunks = migration.section(section).chunks
         if migration.load_error is not None and migration.format not in ("sql", "json"):
             return Failure(migration.load_error, "file", migration.load_error_line)
+        if migration.format == native.NATIVE:
+            unknown = native.generation_error(migration, section)
+            if unknown is not None:
+                line, message = unknown
+                return Failure(
+                    f"tortoise could not generate its SQL ({message}), so verify cannot apply it",
+                    section,
+                    line,
+                    final=True,
+                )
+            if not self.plain(migration):  # not generated: the session says why
+                line = migration.section(section).line
+                return Failure("its SQL was not generated", section, line, final=True)
         if migration.format in ("sql", "json") or self.plain(migration):
             return self._vetted(list(static), _scripts(chunks), section) or list(static)
         child = await self._open(migration)
@@ -508,6 +565,16 @@ class Executor:
             child.box.send({"error": text, "exception": type(exc).__name__})
             return
         child.box.send({"result": _result(via, result)})
+
+
+async def _send(conn: Any, stmt: Statement, bound: dict[str, native.Parameters]) -> None:
+    """One statement; a native RunSQL string given with parameters as tortoise sends
+    it (``execute_query(sql, params)``), the driver binding them."""
+    given = bound.get(stmt.via)
+    if given is not None and given.values:
+        await conn.execute_query(stmt.sql, list(given.values))
+    else:
+        await conn.execute_script(stmt.sql)
 
 
 def _result(via: str, result: Any) -> Any:

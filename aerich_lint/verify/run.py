@@ -8,6 +8,10 @@ empty tables to tell a data trap from a broken statement. When a failure leaves
 the schema half-changed (MySQL and SQLite commit DDL as it runs), the database
 is rebuilt by replaying the upgrades applied so far, so the next migration
 starts from the state it was written for.
+
+Tortoise ORM native migrations go through the same round trip, with the SQL
+tortoise generates for their operations (``verify.native``); their ``RunPython``
+code is not run, and verify says so.
 """
 
 from __future__ import annotations
@@ -33,14 +37,15 @@ from aerich_lint.model import DOWNGRADE, UPGRADE, App, Dialect, Finding, Migrati
 from aerich_lint.options import Options, Result
 from aerich_lint.policy import Policy
 from aerich_lint.prepare import PreparedApp, prepare
-from aerich_lint.rules import BY_NAME
 from aerich_lint.rules.base import Violation
-from aerich_lint.suppress import file_suppressions, is_suppressed
+from aerich_lint.rules.registry import BY_NAME
+from aerich_lint.suppress import is_suppressed
 from aerich_lint.verify.database import Scratch, Server, drop_leftovers
 from aerich_lint.verify.execute import Executor, Failure, Outcome, StatementHook
 from aerich_lint.verify.guard import Guard
 from aerich_lint.verify.introspect import Schema, compare, snapshot
 from aerich_lint.verify.locks import LockEntry, LockObserver
+from aerich_lint.verify.native import NATIVE, parameters, python_lines
 from aerich_lint.verify.rows import clear_rows, fill_empty_tables
 
 DEFAULT_URL = "sqlite://:memory:"
@@ -74,6 +79,8 @@ class _App:
     policy: Policy
     app: App
     migrations: list[Migration]
+    generated: int = 0  # native files imported in the sandbox to generate their SQL
+    sandbox: str = ""  # what confined that child
 
 
 @dataclass
@@ -126,6 +133,8 @@ def run_verify(options: VerifyOptions) -> VerifyResult:
     for prepared_app in prepared.apps:
         app = _verifiable(prepared_app, server.engine, result)
         if app is not None:
+            if app.source.kind == NATIVE:
+                app.generated, app.sandbox = prepared_app.app.executed, prepared_app.app.sandbox
             apps.append(app)
             result.apps.append(app.app)
             result.files += sum(1 for m in app.migrations if m.report)
@@ -165,6 +174,9 @@ def run_verify(options: VerifyOptions) -> VerifyResult:
     for job in apps:
         job.app.executed = sum(1 for m in job.migrations if m.path.resolve() in executor.executed)
         job.app.sandbox = executor.sandbox if job.app.executed else ""
+        if job.generated:
+            job.app.executed += job.generated
+            job.app.sandbox = job.app.sandbox or job.sandbox
     result.findings.sort(key=Finding.sort_key)
     result.extra = {"verify": _summary(result, server)}
     return result
@@ -272,12 +284,6 @@ class _Shutdown:
 
 def _verifiable(job: PreparedApp, engine: Dialect, result: VerifyResult) -> _App | None:
     """The prepared app, when its migrations are written for the server's engine."""
-    if job.source.kind != "aerich":
-        result.warnings.append(
-            f"app {job.source.name}: Tortoise ORM native migrations are not verified yet "
-            "(`aerich-lint check` lints them)"
-        )
-        return None
     if job.dialect is not engine and not job.guessed:
         result.errors.append(
             f"app {job.source.name}: its migrations are written for {job.dialect.value} "
@@ -285,8 +291,6 @@ def _verifiable(job: PreparedApp, engine: Dialect, result: VerifyResult) -> _App
             f"--database-url {spec(job.dialect).example_url}"
         )
         return None
-    for migration in job.migrations:
-        file_suppressions(migration)
     app = App(job.source.name, job.source.folder, job.migrations, engine, "")
     return _App(job.source, job.policy, app, job.migrations)
 
@@ -427,6 +431,8 @@ class _Session:
                 forced=True,
             )
             return "not verified (executing is off)", False
+        if m.format == NATIVE and not await self._native_ready(m):
+            return "not verified (its SQL was not generated)", False
         before = await self._snapshot()
         transactional = await self.executor.run_in_transaction(m)
         observer: LockObserver | None = None
@@ -449,6 +455,58 @@ class _Session:
         await self._fill(m)  # a retry on empty tables or a rebuild may have emptied them
         return status or "ok", True
 
+    async def _native_ready(self, m: Migration) -> bool:
+        """Can the native migration be applied as read? When its SQL was not
+        generated at all, say why (its app stops there: what it does is unknown);
+        when it holds RunPython, say once that that code is not run."""
+        if m.not_executed and m.load_error is None:
+            why = m.not_executed_reason or "executing project code is off"
+            self._emit(
+                "not-executed",
+                m,
+                Violation(
+                    "verify applies the SQL tortoise generates for this migration's "
+                    f"operations, but it was not generated: {why}; not verified",
+                    section=UPGRADE,
+                    line=m.section(UPGRADE).line,
+                ),
+                forced=True,
+            )
+            return False
+        lines = python_lines(m)
+        if lines and m.report and self.executor.plain(m):
+            many = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
+            self._emit(
+                "not-executed",
+                m,
+                Violation(
+                    f"verify applies this migration's SQL but does not run its RunPython "
+                    f"code{many}: what that code does is not verified, and a failure on "
+                    "tables with rows is only a warning here (the code may fill them)",
+                    section=UPGRADE,
+                    line=lines[0],
+                ),
+            )
+        for section in (UPGRADE, DOWNGRADE):
+            unbound = sorted(p.line for p in parameters(m, section).values() if p.values is None)
+            if unbound and m.report and self.executor.plain(m):
+                self._emit(
+                    "not-executed",
+                    m,
+                    Violation(
+                        "verify does not send this RunSQL string: its parameters are not "
+                        "literal values it can bind, so what it does is not verified",
+                        section=section,
+                        line=unbound[0],
+                    ),
+                )
+        return True
+
+    def _data_only(self, m: Migration) -> Severity | None:
+        """The severity of a failure seen only on tables with rows: a warning in a
+        native migration whose RunPython (not run here) may have filled them."""
+        return Severity.WARNING if python_lines(m) else None
+
     def _needs_running(self, m: Migration) -> bool:
         """Applying it means importing it: a Python file that is not only aerich's
         template (a template's SQL is applied as read, running nothing)."""
@@ -458,7 +516,9 @@ class _Session:
         self, m: Migration, transactional: bool, before: Schema, up: _Applied
     ) -> str:
         after = await self._snapshot()
-        down = await self._apply(m, DOWNGRADE, True, after)
+        # (aerich downgrades in a transaction always; tortoise as it upgrades)
+        down_transactional = transactional if m.format == NATIVE else True
+        down = await self._apply(m, DOWNGRADE, down_transactional, after)
         if down.empty:
             self.result.no_downgrade += 1
             return "ok (no downgrade)"
@@ -491,6 +551,7 @@ class _Session:
                     failure.statement,
                     UPGRADE,
                     None if failure.statement else failure.line,
+                    severity=self._data_only(m) if again.ok else None,
                 ),
                 forced=failure.refused,
             )
@@ -559,19 +620,31 @@ class _Session:
         await self._reset()
         await self._replay()
 
-    async def _replay(self) -> None:
+    async def _replay(self, fill: bool = True) -> None:
+        """Apply every upgrade applied so far, filling the empty tables after each
+        (``fill``). An upgrade that fails on the rows is tried again on empty tables;
+        should that fail too, the failed try may have left part of its changes (MySQL
+        and SQLite commit DDL as it runs: a table rebuild's new table, say), so the
+        database is built once more from nothing, every upgrade on empty tables."""
         for m in self.applied:
             transactional = await self.executor.run_in_transaction(m)
             outcome = await self.executor.run(self.client, m, UPGRADE, transactional)
-            if outcome.failure is not None:
+            if outcome.failure is not None and fill:
                 await clear_rows(self.client, self.engine, await self._snapshot())
                 outcome = await self.executor.run(self.client, m, UPGRADE, transactional)
+                if outcome.failure is not None:
+                    await self._reset()
+                    await self._replay(fill=False)
+                    return
             if outcome.failure is not None:
                 raise _Stop(
                     f"{display_path(m.path)}: replaying the upgrades to rebuild the scratch "
                     f"database failed ({outcome.failure.message}); verification stopped"
                 )
-            await self._fill(m)
+            if fill:
+                await self._fill(m)
+        if not fill and self.applied:
+            await self._fill(self.applied[-1])
 
     # --- findings -------------------------------------------------------------------
 
@@ -606,9 +679,11 @@ class _Session:
             )
             return
         what = f"the {section}"
+        severity: Severity | None = None
         if not applied.retried:
             messages = [(first, f"{what} fails: {first.message}")]
         elif applied.ok:
+            severity = self._data_only(m)
             messages = [
                 (
                     first,
@@ -638,7 +713,7 @@ class _Session:
                 ]
         for failure, message in messages:
             line = None if failure.statement is not None else failure.line
-            violation = Violation(message, failure.statement, failure.section, line)
+            violation = Violation(message, failure.statement, failure.section, line, severity)
             self._emit(rule, m, violation, forced=failure.refused)
         if any(f.refused for f in applied.failures):
             self.refused = m

@@ -49,7 +49,7 @@ import pytest
 
 from aerich_lint.lint import Options, run
 from aerich_lint.model import Dialect, Finding
-from aerich_lint.rules import BY_NAME, RULES
+from aerich_lint.rules.registry import BY_NAME, RULES
 from aerich_lint.targets import parse_target
 from aerich_lint.verify import VerifyOptions, run_verify
 from conftest import INIT_SQL, server_url, write_migration

@@ -1,0 +1,157 @@
+"""Tortoise ORM 1.x native migrations in verify.
+
+A native file holds no SQL: tortoise's schema editors generate it from the
+operations, in ``prepare`` as for the lint (``load.native``: the project's config
+and migrations are imported in a sandboxed child, never in this process). Verify
+applies that SQL as read, like aerich's template files; nothing of the project
+runs in verify's process, and ``RunPython`` code is not run at all (verify says
+so).
+
+How ``tortoise migrate`` sends it (tortoise-orm 1.1.9, ``migrations/executor.py``
+and ``migrations/schema_editor/base.py``): a migration runs in one transaction when
+it is ``atomic`` and the backend can roll DDL back (PostgreSQL, SQLite; never
+MySQL), both ways; each string an operation generates (``_run_sql``) is one
+``execute_script`` call, so outside a transaction a string of several statements
+is still one call (one implicit transaction on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aerich_lint.model import DOWNGRADE, UPGRADE, Dialect, Migration, Statement
+
+if TYPE_CHECKING:
+    pass
+
+NATIVE = "native"
+
+
+def python_lines(migration: Migration) -> list[int]:
+    """The lines of the migration's ``RunPython`` operations (verify does not run
+    them: their code is the project's)."""
+    from aerich_lint.sources.native import read_native
+
+    if migration.format != NATIVE or migration.load_error is not None:
+        return []
+    return [op.line for op in read_native(migration.text).operations if op.kind == "RunPython"]
+
+
+def generation_error(migration: Migration, section: str) -> tuple[int, str] | None:
+    """(line, message) of the first thing tortoise could not generate the SQL of in
+    ``section``, if any."""
+    for where, line, message in migration.generation_errors:
+        if where == section:
+            return line, message
+    error = migration.section(section).error
+    if error:
+        return migration.section(section).line, error
+    return None
+
+
+def is_plain(migration: Migration) -> bool:
+    """All of its SQL was generated: it is applied as read."""
+    if migration.load_error is not None or migration.not_executed:
+        return False
+    if migration.generation_errors:
+        return False
+    return not any(s.error for s in migration.sections.values())
+
+
+def calls(migration: Migration, section: str, statements: list[Statement]) -> list[list[Statement]]:
+    """The statements grouped as tortoise sends them: one group per string an
+    operation generated (one ``execute_script`` call each). A statement that cannot
+    be placed in its string is a group of its own."""
+    chunks = migration.section(section).chunks
+    groups: list[list[Statement]] = []
+    at, offset, current = 0, 0, -1
+    for stmt in statements:
+        scan, start, found = at, offset, -1
+        while scan < len(chunks):
+            found = chunks[scan].sql.find(stmt.sql, start) if stmt.sql else -1
+            if found >= 0:
+                break
+            scan, start = scan + 1, 0
+        if scan >= len(chunks):
+            groups.append([stmt])
+            current = -1
+            continue
+        if current != scan:
+            groups.append([])
+            current = scan
+        groups[-1].append(stmt)
+        at, offset = scan, found + len(stmt.sql)
+    return groups
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What a RunSQL string given as ``(sql, params)`` is sent with: tortoise runs it
+    with ``execute_query(sql, params)``, binding the values."""
+
+    values: tuple[Any, ...] | None  # None: not literal values (verify cannot bind them)
+    line: int
+
+
+def parameters(migration: Migration, section: str) -> dict[str, Parameters]:
+    """The RunSQL strings of ``section`` sent with parameters, by their chunk's
+    ``via`` (``operation:<i>.<k>``, as ``sources.native`` names them)."""
+    if migration.format != NATIVE or migration.load_error is not None:
+        return {}
+    return _parameters_of(migration.text).get(section, {})
+
+
+@functools.lru_cache(maxsize=64)
+def _parameters_of(text: str) -> dict[str, dict[str, Parameters]]:
+    from aerich_lint.discover import dotted, migration_class
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    cls = migration_class(tree)
+    operations: list[ast.expr] = []
+    for stmt in cls.body if cls is not None else []:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            target, value = stmt.target, stmt.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == "operations":
+            operations = list(value.elts) if isinstance(value, (ast.List, ast.Tuple)) else []
+    found: dict[str, dict[str, Parameters]] = {UPGRADE: {}, DOWNGRADE: {}}
+    for index, node in enumerate(operations):
+        if not isinstance(node, ast.Call) or (dotted(node.func) or "").rsplit(".")[-1] != "RunSQL":
+            continue
+        arguments = dict(zip(("sql", "reverse_sql"), node.args, strict=False))
+        arguments.update({k.arg: k.value for k in node.keywords if k.arg is not None})
+        for section, name in ((UPGRADE, "sql"), (DOWNGRADE, "reverse_sql")):
+            texts = arguments.get(name)
+            if not isinstance(texts, (ast.List, ast.Tuple)):
+                continue
+            for k, elt in enumerate(texts.elts):
+                if isinstance(elt, (ast.List, ast.Tuple)) and len(elt.elts) == 2:
+                    bound = _values(elt.elts[1])
+                    if bound != ():  # (tortoise sends a string without parameters as is)
+                        found[section][f"operation:{index}.{k}"] = Parameters(bound, elt.lineno)
+    return found
+
+
+def _values(node: ast.expr) -> tuple[Any, ...] | None:
+    """The parameters as tortoise passes them, () for none, None when not literals."""
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not value:
+        return ()
+    return tuple(value) if isinstance(value, (list, tuple)) else None
+
+
+def in_transaction(migration: Migration, engine: Dialect) -> bool:
+    """``atomic`` on a backend that rolls DDL back (tortoise: ``can_rollback_ddl``)."""
+    return migration.run_in_transaction and engine is not Dialect.MYSQL
