@@ -451,6 +451,37 @@ def _module_file(module: str, paths: list[Path], package: bool = False) -> Path 
     return None
 
 
+def class_assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    """(name, value) of ``name = value`` (or ``name: T = value``) in a class body."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target, value = stmt.targets[0], stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        target, value = stmt.target, stmt.value
+    else:
+        return None, None
+    return (target.id, value) if isinstance(target, ast.Name) else (None, None)
+
+
+def literal(node: ast.expr) -> object:
+    """The value of a literal expression, else None (nothing is evaluated)."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
+def dependency_pairs(node: ast.expr) -> list[tuple[str, str]]:
+    """``[("app", "0001_initial"), ...]`` as written in ``dependencies``/``run_before``."""
+    value = literal(node)
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [
+        (str(p[0]), str(p[1]))
+        for p in value
+        if isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(x, str) for x in p)
+    ]
+
+
 def native_label(folder: Path) -> str:
     """The app label a native package's files give each other in ``dependencies``;
     else the package's name, or its parent's when it is called ``migrations``
@@ -464,16 +495,11 @@ def native_label(folder: Path) -> str:
             continue
         cls = migration_class(tree)
         for stmt in cls.body if cls is not None else []:
-            if (
-                isinstance(stmt, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == "dependencies" for t in stmt.targets)
-                and isinstance(stmt.value, (ast.List, ast.Tuple))
-            ):
-                for pair in stmt.value.elts:
-                    if isinstance(pair, (ast.Tuple, ast.List)) and len(pair.elts) == 2:
-                        label, name = (getattr(e, "value", None) for e in pair.elts)
-                        if isinstance(label, str) and name in names:
-                            votes[label] = votes.get(label, 0) + 1
+            name, value = class_assignment(stmt)
+            if name == "dependencies" and value is not None:
+                for label, parent in dependency_pairs(value):
+                    if parent in names:
+                        votes[label] = votes.get(label, 0) + 1
     if votes:
         return max(sorted(votes), key=lambda label: votes[label])
     resolved = folder.resolve()

@@ -280,6 +280,10 @@ def test_a_project_without_a_tortoise_config_says_why_its_sql_is_unread(tmp_path
         "names them ([tool.tortoise] tortoise_orm); not linted"
     }
     assert len(result.findings) == 10  # the files with operations only tortoise turns into SQL
+    assert {f.fix for f in result.findings} == {
+        "lint where executing project code is allowed, with [tool.tortoise] tortoise_orm "
+        "set, so that tortoise can generate the SQL"
+    }
 
 
 def test_worker_processes_give_the_same_findings(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,6 +26,7 @@ class InvalidMigrationRule(Rule):
         "nowhere; raise the limit with `--exec-timeout` if a slow import needs longer."
     )
     hint = "make the file importable and have upgrade()/downgrade() return SQL"
+    native_hint = "make it a tortoise migration (class Migration with operations) or move it out"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
         migration = ctx.migration

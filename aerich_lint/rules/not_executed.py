@@ -36,6 +36,10 @@ class NotExecutedRule(Rule):
         "acceptable (a trusted branch), without `--no-exec`."
     )
     hint = "return the SQL as a literal, or lint it where executing is allowed"
+    native_hint = (
+        "lint where executing project code is allowed, with [tool.tortoise] tortoise_orm "
+        "set, so that tortoise can generate the SQL"
+    )
 
     def check(self, ctx: Context) -> Iterator[Violation]:
         migration = ctx.migration

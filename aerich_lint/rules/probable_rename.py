@@ -166,6 +166,7 @@ def renamed_columns(ctx: Context) -> list[Pair]:
             for stmt, add in adds
             if add.table == table
             and add.column.name != column
+            and not transformed(column, add.column.name)
             and widens(old.type, add.column.type)
             and id(add) not in used
         ]
@@ -297,6 +298,16 @@ def _words(name: str) -> set[str]:
 
 def _likeness(old: str, new: str) -> float:
     return difflib.SequenceMatcher(None, old.lower(), new.lower()).ratio()
+
+
+# Words that make the new column a transform of the old one, not its new name:
+# ``password`` dropped for ``password_hash`` keeps no password on purpose.
+_TRANSFORMS = frozenset({"hash", "hashed", "digest", "encrypted", "enc", "cipher", "salt"})
+
+
+def transformed(old: str, new: str) -> bool:
+    """Does the new name say it holds a transform of the old value (``code_hash``)?"""
+    return bool((_words(new) - _words(old)) & _TRANSFORMS)
 
 
 def alike(old: str, new: str) -> bool:

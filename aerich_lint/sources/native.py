@@ -13,10 +13,19 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aerich_lint.discover import dotted, migration_class, native_label, native_version
+from aerich_lint.discover import (
+    class_assignment,
+    dependency_pairs,
+    dotted,
+    literal,
+    migration_class,
+    native_label,
+    native_version,
+)
 from aerich_lint.load.literals import python_literal
 from aerich_lint.model import DOWNGRADE, UPGRADE, Chunk, LineIndex, Migration, OffsetMap, Section
 
@@ -64,7 +73,10 @@ class NativeFile:
     error_line: int = 1
 
 
+@lru_cache(maxsize=256)
 def read_native(text: str) -> NativeFile:
+    """The file read statically; once per text (ordering, loading, generating and
+    several rules all ask): callers must not change what it returns."""
     out = NativeFile()
     try:
         tree = ast.parse(text)
@@ -82,18 +94,18 @@ def read_native(text: str) -> NativeFile:
     lines = LineIndex(text)
     seen_operations = False
     for stmt in cls.body:
-        name, value = _assignment(stmt)
+        name, value = class_assignment(stmt)
         if name is None or value is None:
             continue
         if name == "atomic":
             out.atomic_line = stmt.lineno
-            literal = _literal(value)
-            out.atomic = literal if isinstance(literal, bool) else True
+            atomic = literal(value)
+            out.atomic = atomic if isinstance(atomic, bool) else True
         elif name == "initial":
-            literal = _literal(value)
-            out.initial = literal if isinstance(literal, bool) else None
+            initial = literal(value)
+            out.initial = initial if isinstance(initial, bool) else None
         elif name in ("dependencies", "run_before", "replaces"):
-            pairs = _pairs(value)
+            pairs = dependency_pairs(value)
             setattr(out, name, pairs)
             if name == "dependencies":
                 out.dependencies_line = stmt.lineno
@@ -108,34 +120,6 @@ def read_native(text: str) -> NativeFile:
     return out
 
 
-def _assignment(stmt: ast.stmt) -> tuple[str | None, ast.expr | None]:
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-        target, value = stmt.targets[0], stmt.value
-    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-        target, value = stmt.target, stmt.value
-    else:
-        return None, None
-    return (target.id, value) if isinstance(target, ast.Name) else (None, None)
-
-
-def _literal(node: ast.expr) -> object:
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
-
-
-def _pairs(node: ast.expr) -> list[tuple[str, str]]:
-    value = _literal(node)
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [
-        (str(p[0]), str(p[1]))
-        for p in value
-        if isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(x, str) for x in p)
-    ]
-
-
 def _operation(index: int, node: ast.expr, text: str, lines: LineIndex) -> Operation:
     end = getattr(node, "end_lineno", None) or node.lineno
     if not isinstance(node, ast.Call):
@@ -148,8 +132,8 @@ def _operation(index: int, node: ast.expr, text: str, lines: LineIndex) -> Opera
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             op.keywords[key] = value.value
     atomic = arguments.get("atomic")
-    if atomic is not None and isinstance(_literal(atomic), bool):
-        op.atomic = bool(_literal(atomic))
+    if atomic is not None and isinstance(literal(atomic), bool):
+        op.atomic = bool(literal(atomic))
     if kind == "RunSQL":
         sql = arguments.get("sql")
         op.sql = _sql_texts(sql, text, lines) if sql is not None else []

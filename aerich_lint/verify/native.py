@@ -106,7 +106,7 @@ def parameters(migration: Migration, section: str) -> dict[str, Parameters]:
 
 @functools.lru_cache(maxsize=64)
 def _parameters_of(text: str) -> dict[str, dict[str, Parameters]]:
-    from aerich_lint.discover import dotted, migration_class
+    from aerich_lint.discover import class_assignment, dotted, migration_class
 
     try:
         tree = ast.parse(text)
@@ -115,13 +115,8 @@ def _parameters_of(text: str) -> dict[str, dict[str, Parameters]]:
     cls = migration_class(tree)
     operations: list[ast.expr] = []
     for stmt in cls.body if cls is not None else []:
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            target, value = stmt.targets[0], stmt.value
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            target, value = stmt.target, stmt.value
-        else:
-            continue
-        if isinstance(target, ast.Name) and target.id == "operations":
+        name, value = class_assignment(stmt)
+        if name == "operations" and value is not None:
             operations = list(value.elts) if isinstance(value, (ast.List, ast.Tuple)) else []
     found: dict[str, dict[str, Parameters]] = {UPGRADE: {}, DOWNGRADE: {}}
     for index, node in enumerate(operations):
