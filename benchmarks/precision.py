@@ -571,6 +571,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no app folders under {root}", file=sys.stderr)
         return 1
     executable = args.executable.split() if args.executable else default_executable()
+    if executable and os.sep in executable[0]:
+        # each folder is linted from inside its project: a relative path must not break
+        executable[0] = str(Path(executable[0]).resolve())
     results = lint_all(
         executable, root, folders, index, args.jobs, args.timeout, args.index_dialect
     )

@@ -87,14 +87,9 @@ class ProbableRenameRule(Rule):
                     pair.drop,
                     UPGRADE,
                 )
-            else:
-                kind = (
-                    f"of the same type {pair.type} as"
-                    if same
-                    else f"of type {pair.new_type}, a wider {pair.type}, like"
-                )
+            else:  # (unrelated names pair only with the same type)
                 yield Violation(
-                    f"adds column {pair.table}.{pair.new} {kind} "
+                    f"adds column {pair.table}.{pair.new} of the same type {pair.type} as "
                     f"{pair.table}.{pair.old}, dropped at line {pair.drop.line}: if this was a "
                     f"rename (the names are not alike), the data in {pair.old} is lost",
                     pair.add,
@@ -167,7 +162,12 @@ def renamed_columns(ctx: Context) -> list[Pair]:
             if add.table == table
             and add.column.name != column
             and not transformed(column, add.column.name)
-            and widens(old.type, add.column.type)
+            # another type is evidence only with alike names (unrelated names and
+            # the same type are already only a guess)
+            and (
+                add.column.type == old.type
+                or (widens(old.type, add.column.type) and alike(column, add.column.name))
+            )
             and id(add) not in used
         ]
         if not candidates:
