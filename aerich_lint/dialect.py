@@ -58,9 +58,9 @@ def infer(texts: list[str]) -> Choice | None:
 
 def from_tortoise_config(
     project: Project, timeout: float
-) -> tuple[dict[str, str], str, str | None]:
-    """(scheme per app, default scheme, error) read by importing the config, in the
-    sandbox."""
+) -> tuple[dict[str, str], str, str | None, list[str]]:
+    """(scheme per app, default scheme, error, the project files importing it took)
+    read by importing the config, in the sandbox."""
     from aerich_lint.sandbox import run_once
 
     assert project.aerich is not None and project.aerich.tortoise_orm
@@ -75,13 +75,16 @@ def from_tortoise_config(
     )
     data = answer.data
     if data is None:
-        return {}, "", f"importing it failed: {answer.error}"
+        return {}, "", f"importing it failed: {answer.error}", []
     if "error" in data:
-        return {}, "", str(data["error"])
+        return {}, "", str(data["error"]), []
     apps = data.get("apps")
     if not isinstance(apps, dict):
-        return {}, "", "importing it gave no apps"
-    return {str(k): str(v) for k, v in apps.items()}, str(data.get("default", "")), None
+        return {}, "", "importing it gave no apps", []
+    raw = data.get("imported")
+    imported = [p for p in raw if isinstance(p, str)][:5000] if isinstance(raw, list) else []
+    schemes = {str(k): str(v)[:200] for k, v in list(apps.items())[:1000]}
+    return schemes, str(data.get("default", ""))[:200], None, imported
 
 
 class DialectResolver:
@@ -89,7 +92,10 @@ class DialectResolver:
         self.cli = cli
         self.timeout = timeout
         self.execute = execute  # False: never import the settings (--no-exec)
-        self._tortoise: dict[Path, tuple[dict[str, str], str, str | None]] = {}
+        # per project root: (scheme per app, default scheme, error), read from the config
+        # (or given: prepare restores them from the cache)
+        self.configs: dict[Path, tuple[dict[str, str], str, str | None]] = {}
+        self.imported: dict[Path, list[str]] = {}  # the roots read this run: what it took
 
     def choose(self, project: Project, app: str, texts: list[str]) -> Choice:
         if self.cli is not None:
@@ -102,9 +108,12 @@ class DialectResolver:
             if not (self.execute and project.lint.execute):
                 note = f"{target} not imported (executing project code is off); "
             else:
-                if project.root not in self._tortoise:
-                    self._tortoise[project.root] = from_tortoise_config(project, self.timeout)
-                apps, default, error = self._tortoise[project.root]
+                if project.root not in self.configs:
+                    apps, default, error, imported = from_tortoise_config(project, self.timeout)
+                    self.configs[project.root] = (apps, default, error)
+                    if error is None:
+                        self.imported[project.root] = imported
+                apps, default, error = self.configs[project.root]
                 if error is None:
                     scheme = apps.get(app) or default
                     dialect = from_scheme(scheme) if scheme else None

@@ -1,5 +1,5 @@
 """The SQL tortoise generates for native migrations is kept in the cache
-(``prepare/native_cache.py``): reused while the migration files, the project modules
+(``prepare/answers.py``): reused while the migration files, the project modules
 generating imported and the installed tortoise are unchanged, generated again as soon
 as one of them changes, and never trusted when its signature does not verify."""
 
@@ -12,7 +12,7 @@ import pytest
 
 from aerich_lint.model import UPGRADE
 from aerich_lint.options import Options
-from aerich_lint.prepare import Prepared, native_cache, prepare
+from aerich_lint.prepare import Prepared, answers, prepare
 from conftest import FIXTURES
 
 SQLITE = FIXTURES / "native" / "sqlite"
@@ -112,5 +112,5 @@ def test_an_entry_that_does_not_verify_or_another_tortoise_is_not_used(
     assert executed(forged)["models"] == 12
     assert "VARCHAR(51)" not in sql_of(forged, "0003_add_nullable")
     assert executed(run(project))["models"] == 0  # written again, and verified
-    monkeypatch.setattr(native_cache, "tortoise_stamp", lambda: "another tortoise")
+    monkeypatch.setattr(answers, "tortoise_stamp", lambda: "another tortoise")
     assert executed(run(project))["models"] == 12

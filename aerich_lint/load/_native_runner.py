@@ -65,6 +65,7 @@ import traceback
 from typing import Any
 
 from aerich_lint.errors import describe
+from aerich_lint.load._project_files import project_files
 from aerich_lint.sandbox.inside import refusal_of
 
 _refused: list[str] = []
@@ -454,26 +455,8 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
         "apps": apps,
         "error": None,
         "refused": "; ".join(_refused),
-        "imported": _project_files(paths),
+        "imported": project_files(paths),
     }
-
-
-def _project_files(paths: list[str]) -> list[str]:
-    """The project's own modules that generating imported (the config, the migrations,
-    what they import: a custom field's module, say): what the SQL depends on besides
-    tortoise, so that the parent can tell when it must be generated again."""
-    roots = [os.path.join(os.path.abspath(p), "") for p in paths]
-    found = set()
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if not isinstance(path, str) or not path.endswith(".py"):
-            continue
-        path = os.path.abspath(path)
-        if "site-packages" in path or "dist-packages" in path:
-            continue  # installed packages (a virtual environment inside the project)
-        if any(path.startswith(root) for root in roots):
-            found.add(path)
-    return sorted(found)
 
 
 def main() -> None:

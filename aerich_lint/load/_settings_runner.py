@@ -2,7 +2,8 @@
 say which database each app uses (never connecting to it).
 
 Run as ``python -m aerich_lint.load._settings_runner`` by the sandbox; reads
-{"target", "sys_path"} on stdin and answers {"apps", "default"} or {"error"}.
+{"target", "sys_path"} on stdin and answers {"apps", "default", "imported"} (the
+project's modules importing it took) or {"error"}.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from typing import Any
 
 from aerich_lint.errors import describe
+from aerich_lint.load._project_files import project_files
 
 
 def _scheme(conn: Any) -> str:
@@ -41,11 +43,14 @@ def _read(target: str) -> dict[str, Any]:
 
 
 def _answer(request: dict[str, Any]) -> dict[str, Any]:
-    sys.path[:0] = [str(p) for p in request.get("sys_path", [])]
+    paths = [str(p) for p in request.get("sys_path", [])]
+    sys.path[:0] = paths
     try:
-        return _read(str(request.get("target", "")))
+        answer = _read(str(request.get("target", "")))
     except BaseException as exc:  # whatever the settings raise, SystemExit included
         return {"error": describe(exc)}
+    answer["imported"] = project_files(paths)
+    return answer
 
 
 def main() -> None:

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 
 from aerich_lint import file_stages as files
 from aerich_lint.cache import ENV_OFF, AppCache
-from aerich_lint.config import DEFAULT_EXEC_TIMEOUT
+from aerich_lint.config import DEFAULT_EXEC_TIMEOUT, Project
 from aerich_lint.dialect import Choice, DialectResolver
 from aerich_lint.discover import AppSource, Discovery, discover
 from aerich_lint.findings import display_folder
 from aerich_lint.model import DOWNGRADE, UPGRADE, App, Migration, Severity
 from aerich_lint.options import Options
 from aerich_lint.policy import Policy, policy_for
-from aerich_lint.prepare import cached
+from aerich_lint.prepare import answers, cached
 from aerich_lint.prepare.app import PreparedApp
 from aerich_lint.sources import source_for
 
@@ -65,6 +65,7 @@ def prepare(options: Options) -> Prepared:
     # The findings of an unchanged app are reused whole, except where they depend on
     # more than the files and the configuration (git state, the review's history).
     reuse = use_cache and options.since is None and not options.history
+    stores = _restore_configs(resolver, list(projects.values()), options)
     for source in found.apps:
         source.files = source_for(source.kind).order(source.files, source.name)
         policy = prepared.policies[id(source.project)]
@@ -72,6 +73,7 @@ def prepare(options: Options) -> Prepared:
         if job is not None:
             job.scope = prepared.scopes.get(id(source))
             prepared.apps.append(job)
+    _save_configs(resolver, stores)
     pending = _load(prepared.apps)
     if options.read_dynamic_sql:
         _execute(prepared.apps, pending, options, timeout)
@@ -89,6 +91,45 @@ def prepare(options: Options) -> Prepared:
                     job.cache.store(digest, migration)
             _replay(job, options.history)
     return prepared
+
+
+def _restore_configs(
+    resolver: DialectResolver, projects: list[Project], options: Options
+) -> dict[Path, tuple[AppCache, str, str, list[Path]]]:
+    """What each project's Tortoise config said last time (which database each app
+    uses), while none of the files importing it took changed: the resolver then
+    imports it no more (``answers``). The projects to save an answer for, by root."""
+    stores: dict[Path, tuple[AppCache, str, str, list[Path]]] = {}
+    if resolver.cli is not None or not (options.execute and options.cache):
+        return stores
+    for project in projects:
+        target = project.aerich.tortoise_orm if project.aerich is not None else ""
+        if not target or project.lint.dialect is not None or not project.lint.execute:
+            continue
+        cache = _answers_cache(project, options)
+        if cache is None:
+            continue
+        name = answers.entry_name("config", project, target)
+        watched = [project.pyproject] if project.pyproject is not None else []
+        stored = answers.restore(cache, name, watched, target)
+        apps, default = (stored or {}).get("apps"), (stored or {}).get("default")
+        if isinstance(apps, dict) and isinstance(default, str):
+            schemes = {str(k): str(v) for k, v in apps.items() if isinstance(v, str)}
+            resolver.configs[project.root] = (schemes, default, None)
+        else:
+            stores[project.root] = (cache, name, target, watched)
+    return stores
+
+
+def _save_configs(
+    resolver: DialectResolver, stores: dict[Path, tuple[AppCache, str, str, list[Path]]]
+) -> None:
+    for root, (cache, name, target, watched) in stores.items():
+        if root not in resolver.imported:
+            continue  # not read this run, or it failed: tried again next time
+        apps, default, _ = resolver.configs[root]
+        answer = {"apps": apps, "default": default}
+        answers.save(cache, name, watched, target, answer, resolver.imported[root], [root])
 
 
 def _open_app(
@@ -123,7 +164,7 @@ def _open_app(
     job.app = App(source.name, source.folder, job.migrations, choice.dialect, choice.reason)
     # (A native migration's SQL depends on every file before it, on project modules and
     # on tortoise: the findings of a native app are never reused, and its files are
-    # parsed each run; only the SQL tortoise generated is kept, see native_cache.)
+    # parsed each run; only the SQL tortoise generated is kept, see answers.)
     if use_cache and source.kind == "aerich":  # None when there is no key: then uncached
         job.cache = AppCache.open(
             project.root, project.pyproject is not None, source.folder, choice.dialect.value
@@ -239,27 +280,8 @@ def _generate_native(apps: list[PreparedApp], options: Options, timeout: float) 
         if not config:
             _not_generated(jobs, "no Tortoise config names them ([tool.tortoise] tortoise_orm)")
             continue
-        from aerich_lint.load.native import native_sql
-        from aerich_lint.prepare import native_cache
-
         dialects = {job.source.name: job.dialect.value for job in jobs}
-        files = [p for job in jobs for p in job.source.files]
-        cache = (
-            AppCache.open(
-                project.root, project.pyproject is not None, jobs[0].source.folder, "native"
-            )
-            if options.cache and not os.environ.get(ENV_OFF)
-            else None
-        )
-        name = native_cache.entry_name(project, config)
-        generated = native_cache.restore(cache, name, files, config, dialects) if cache else None
-        fresh = generated is None
-        if generated is None:
-            paths = project.import_paths()
-            generated = native_sql(project.root, paths, config, dialects, timeout)
-            if cache is not None:
-                roots = [project.root, *(Path(p) for p in paths)]
-                native_cache.save(cache, name, files, config, dialects, generated, roots)
+        generated, fresh = _native_answer(project, config, dialects, jobs, options, timeout)
         for job in jobs:
             app = generated.apps.get(job.source.name) or _app_in(generated, job.source.folder)
             waiting = {id(m) for m in job.to_finish}
@@ -287,6 +309,47 @@ def _generate_native(apps: list[PreparedApp], options: Options, timeout: float) 
             # (from the cache: nothing of the project ran this time)
             job.app.executed = ran if fresh else 0
             job.app.sandbox = generated.sandbox if ran and fresh else ""
+
+
+def _native_answer(
+    project: Project,
+    config: str,
+    dialects: dict[str, str],
+    jobs: list[PreparedApp],
+    options: Options,
+    timeout: float,
+) -> tuple[NativeSQL, bool]:
+    """What the child answers about the project's native migrations, from the cache
+    while nothing it depends on changed (``answers``); True when it ran this time."""
+    from aerich_lint.load.native import native_sql, read_answer
+
+    watched = [p for job in jobs for p in job.source.files]
+    cache = _answers_cache(project, options)
+    asked = {"config": config, "dialects": dialects, "tortoise": answers.tortoise_stamp()}
+    name = answers.entry_name("native", project, config)
+    stored = answers.restore(cache, name, watched, asked) if cache is not None else None
+    if stored is not None:
+        generated = read_answer(
+            stored.get("child") if isinstance(stored.get("child"), dict) else None
+        )
+        sandbox = stored.get("sandbox")
+        generated.sandbox = sandbox if isinstance(sandbox, str) else ""
+        return generated, False
+    paths = project.import_paths()
+    generated = native_sql(project.root, paths, config, dialects, timeout)
+    failed = generated.error is not None or bool(generated.refused)
+    if cache is not None and generated.answer is not None and not failed:
+        roots = [project.root, *(Path(p) for p in paths)]
+        stored = {"child": generated.answer, "sandbox": generated.sandbox}
+        answers.save(cache, name, watched, asked, stored, generated.imported, roots)
+    return generated, True
+
+
+def _answers_cache(project: Project, options: Options) -> AppCache | None:
+    """Where a project's children's answers are kept (None: uncached run)."""
+    if not options.cache or os.environ.get(ENV_OFF):
+        return None
+    return AppCache.open(project.root, project.pyproject is not None, project.root, "answers")
 
 
 def _app_in(generated: NativeSQL, folder: Path) -> AppSQL | None:
