@@ -151,7 +151,7 @@ def test_postgres_models_history_past_the_type_change(tmp_path: Path) -> None:
         ("roundtrip-mismatch", "0009_drop_field.py", "downgrade", 10),
         # the rollback re-adds "category_id" NOT NULL without default
         ("downgrade-failed", "0010_drop_model.py", "downgrade", 10),
-        ("not-executed", "0012_runpython_no_reverse.py", "upgrade", 15),
+        # (0012's RunPython runs: its ORM update passes)
     ]
     said = messages(result)
     assert said[("roundtrip-mismatch", "0009_drop_field.py", "downgrade")] == (
@@ -162,11 +162,6 @@ def test_postgres_models_history_past_the_type_change(tmp_path: Path) -> None:
     assert (
         'column "category_id" of relation "product" contains null values'
         in (said[("downgrade-failed", "0010_drop_model.py", "downgrade")])
-    )
-    python = result.findings[-1]
-    assert python.severity is Severity.WARNING
-    assert python.message.startswith(
-        "verify applies this migration's SQL but does not run its RunPython code: "
     )
     # 0013 (atomic = False) sends CREATE INDEX CONCURRENTLY outside a transaction, as
     # tortoise migrate does, so it passes (sqlmigrate's BEGIN is only its display).
@@ -219,7 +214,6 @@ def test_sqlite_models_history_past_the_type_change(tmp_path: Path) -> None:
         # the rebuild keeps "category_id" INT NOT NULL but does not copy it ...
         ("downgrade-failed", "0010_drop_model.py", "downgrade", 10),
         ("upgrade-failed", "0010_drop_model.py", "upgrade", 10),
-        ("not-executed", "0012_runpython_no_reverse.py", "upgrade", 15),
     ]
     said = messages(result)
     assert said[("roundtrip-mismatch", "0009_drop_field.py", "downgrade")] == (
@@ -242,9 +236,9 @@ def test_sqlite_models_history_past_the_type_change(tmp_path: Path) -> None:
 # --- RunPython, non-atomic migrations, SQL that was not generated --------------------
 
 
-def test_runpython_is_skipped_once_and_a_failure_on_rows_is_only_a_warning(
-    tmp_path: Path,
-) -> None:
+def test_runpython_runs_after_a_not_null_column_it_cannot_save(tmp_path: Path) -> None:
+    """verify runs RunPython code as tortoise migrate does; here the NOT NULL column
+    added before it fails on the rows already, and that is a failure of its own."""
     url = server_url("postgres")
     folder = project("postgres", tmp_path) / "clean"
     path = native_file(
@@ -272,11 +266,290 @@ def test_runpython_is_skipped_once_and_a_failure_on_rows_is_only_a_warning(
     )
     result = verify(folder, url=url)
     assert (result.errors, result.warnings) == ([], [])
-    assert found(result) == [
-        ("upgrade-failed", path.name, "upgrade", 14),
-        ("not-executed", path.name, "upgrade", 15),
+    assert found(result) == [("upgrade-failed", path.name, "upgrade", 14)]
+    (failed,) = result.findings
+    assert failed.severity is Severity.ERROR  # the code ran: no excuse left
+    assert failed.message == (
+        "the upgrade fails once the tables have rows (it succeeds on empty tables): "
+        'column "rank" of relation "author" contains null values'
+    )
+    assert result.verified == 3
+
+
+FILL_RANK = """
+from tortoise import fields, migrations
+from tortoise.migrations import operations as ops
+
+
+async def fill_rank(apps, schema_editor):
+    Author = apps.get_model('clean.Author')
+    await Author.all().update(rank=1)
+    for author in await Author.all():
+        author.rank = author.rank + 1
+        await author.save()
+
+
+class Migration(migrations.Migration):
+    dependencies = [('clean', '0002_add_nullable')]
+
+    operations = [
+        ops.AddField(model_name='Author', name='rank', field=fields.IntField(null=True)),
+        ops.RunPython(code=fill_rank, reverse_code=ops.RunPython.noop),
+        ops.AlterField(model_name='Author', name='rank', field=fields.IntField()),
     ]
-    failed, skipped = result.findings
+"""
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql", "sqlite"])
+def test_runpython_fills_the_rows_before_the_column_becomes_not_null(
+    dialect: str, tmp_path: Path
+) -> None:
+    """AddField null=True, a RunPython filling every row through the historical model
+    (ORM update, select, save), AlterField null=False: on tables with rows it passes
+    because the code ran, in the migration's transaction (on MySQL in one of its own)."""
+    url = server_url(dialect)
+    folder = project(dialect, tmp_path) / "clean"
+    native_file(folder / "migrations", "0003_rank.py", FILL_RANK)
+    result = verify(folder, url=url)
+    assert (result.errors, result.warnings, result.findings) == ([], [], [])
+    assert (result.verified, result.no_downgrade) == (3, 0)
+    (app,) = result.apps
+    assert app.executed == 3 and app.sandbox.endswith(SANDBOX)
+
+
+def test_runpython_that_fills_nothing_leaves_the_not_null_change_failing(
+    tmp_path: Path,
+) -> None:
+    """The same migration whose code fills nothing: the AlterField fails on the rows,
+    an error (the code ran, it did not fill them)."""
+    url = server_url("postgres")
+    folder = project("postgres", tmp_path) / "clean"
+    idle = FILL_RANK.replace(
+        "    await Author.all().update(rank=1)\n", "    return None\n    await Author.all()\n"
+    )
+    path = native_file(folder / "migrations", "0003_rank.py", idle)
+    result = verify(folder, url=url)
+    assert (result.errors, result.warnings) == ([], [])
+    assert found(result) == [("upgrade-failed", path.name, "upgrade", 20)]
+    assert result.findings[0].severity is Severity.ERROR
+    assert result.findings[0].message == (
+        "the upgrade fails once the tables have rows (it succeeds on empty tables): "
+        'column "rank" of relation "author" contains null values'
+    )
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "sqlite"])
+def test_runpython_that_raises_fails_the_upgrade_at_its_line(dialect: str, tmp_path: Path) -> None:
+    """Its exception is the upgrade's failure, at the line that raised; its query ran
+    on the scratch database (one row, then none on empty tables)."""
+    url = server_url(dialect)
+    folder = project(dialect, tmp_path) / "clean"
+    path = native_file(
+        folder / "migrations",
+        "0003_check.py",
+        """
+        from tortoise import migrations
+        from tortoise.migrations import operations as ops
+
+
+        async def check(apps, schema_editor):
+            Author = apps.get_model('clean.Author')
+            authors = await Author.filter(bio__isnull=True)
+            raise ValueError(f"{len(authors)} authors without a bio")
+
+
+        class Migration(migrations.Migration):
+            dependencies = [('clean', '0002_add_nullable')]
+
+            operations = [ops.RunPython(check, ops.RunPython.noop)]
+        """,
+    )
+    result = verify(folder, url=url)
+    assert (result.errors, result.warnings) == ([], [])
+    assert found(result) == [("upgrade-failed", path.name, "upgrade", 8)]
+    assert result.findings[0].severity is Severity.ERROR
+    assert result.findings[0].message == (
+        "the upgrade fails with a row in each table: its RunPython code raised ValueError: "
+        "1 authors without a bio; and on empty tables: its RunPython code raised "
+        "ValueError: 0 authors without a bio"
+    )
+    assert result.verified == 2
+
+
+REVERSE = """
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+
+
+async def forward(apps, schema_editor):
+    Author = apps.get_model('clean.Author')
+    await Author.all().update(bio='filled')
+
+
+async def backward(apps, schema_editor):
+    {body}
+
+
+class Migration(migrations.Migration):
+    dependencies = [('clean', '0002_add_nullable')]
+
+    operations = [ops.RunPython(forward, reverse_code=backward)]
+"""
+
+
+def test_runpython_reverse_code_runs_on_downgrade(tmp_path: Path) -> None:
+    url = server_url("postgres")
+    folder = project("postgres", tmp_path) / "clean"
+    # What it does is seen: the table it creates is left over after the downgrade.
+    path = native_file(
+        folder / "migrations",
+        "0003_bio.py",
+        REVERSE.format(
+            body="await schema_editor.client.execute_script('CREATE TABLE \"ran\" (id INT)')"
+        ),
+    )
+    result = verify(folder, url=url)
+    assert (result.errors, result.warnings) == ([], [])
+    assert found(result) == [("roundtrip-mismatch", path.name, "downgrade", 14)]  # its class
+    assert result.findings[0].message == (
+        'after upgrade and downgrade the schema differs from before: table "ran" is left '
+        "over (not in the schema before)"
+    )
+    assert (result.verified, result.no_downgrade) == (3, 0)
+    # Its exception is the downgrade's failure, at the line that raised.
+    native_file(folder / "migrations", "0003_bio.py", REVERSE.format(body="raise KeyError('bio')"))
+    result = verify(folder, url=url)
+    assert (result.errors, result.warnings) == ([], [])
+    assert found(result) == [("downgrade-failed", path.name, "downgrade", 11)]
+    assert result.findings[0].message == (
+        "the downgrade fails: its RunPython reverse_code raised KeyError: 'bio'"
+    )
+
+
+def test_runpython_past_the_deadline_is_stopped_at_its_line(tmp_path: Path) -> None:
+    """Its child is killed at --timeout; verify says where the code was."""
+    folder = project("sqlite", tmp_path) / "clean"
+    path = native_file(
+        folder / "migrations",
+        "0003_slow.py",
+        """
+        import time
+
+        from tortoise import migrations
+        from tortoise.migrations import operations as ops
+
+
+        def slow(apps, schema_editor):
+            time.sleep(60)
+
+
+        class Migration(migrations.Migration):
+            dependencies = [('clean', '0002_add_nullable')]
+
+            operations = [ops.RunPython(slow, ops.RunPython.noop)]
+        """,
+    )
+    result = verify(folder, url="sqlite://:memory:", timeout=3.0)
+    assert result.errors == []
+    assert found(result) == [("upgrade-failed", path.name, "upgrade", 8)]
+    assert result.findings[0].message == (
+        "the upgrade fails: its RunPython code did not return within 3 s (--timeout); it "
+        "was at line 8"
+    )
+    assert result.verified == 2
+
+
+def test_runpython_queries_are_vetted_before_they_run(tmp_path: Path) -> None:
+    """Its queries go through the same guard as every statement."""
+    url = server_url("postgres")
+    folder = project("postgres", tmp_path) / "clean"
+    path = native_file(
+        folder / "migrations",
+        "0003_role.py",
+        """
+        from tortoise import migrations
+        from tortoise.migrations import operations as ops
+
+
+        async def role(apps, schema_editor):
+            await schema_editor.client.execute_script("CREATE ROLE aerich_lint_intruder")
+
+
+        class Migration(migrations.Migration):
+            dependencies = [('clean', '0002_add_nullable')]
+
+            operations = [ops.RunPython(role)]
+        """,
+    )
+    result = verify(folder, url=url)
+    assert found(result) == [("upgrade-failed", path.name, "upgrade", 6)]
+    assert result.findings[0].message == (
+        "the upgrade fails: verify refuses to run CREATE ROLE: it changes the server's roles "
+        "and users, outside the scratch database (the migration is not verified)"
+    )
+    assert result.warnings == [
+        "app clean: verify refused to run a statement of 0003_role.py, so it was not verified"
+    ]
+
+
+def test_runpython_is_not_run_with_no_exec_and_a_failure_on_rows_is_only_a_warning(
+    tmp_path: Path,
+) -> None:
+    """--no-exec: tortoise generates nothing, so only an app of RunSQL is applied (as
+    read); its RunPython is not run, verify says so once, and a failure on tables with
+    rows is only a warning (the code may fill them)."""
+    url = server_url("postgres")
+    folder = project("postgres", tmp_path) / "clean"
+    migrations = folder / "migrations"
+    (migrations / "0002_add_nullable.py").unlink()
+    native_file(
+        migrations,
+        "0001_initial.py",
+        """
+        from tortoise import migrations
+        from tortoise.migrations import operations as ops
+
+
+        class Migration(migrations.Migration):
+            initial = True
+
+            operations = [
+                ops.RunSQL('CREATE TABLE "author" ("id" SERIAL PRIMARY KEY, "name" TEXT)',
+                           reverse_sql='DROP TABLE "author"'),
+            ]
+        """,
+    )
+    path = native_file(
+        migrations,
+        "0002_rank.py",
+        """
+        from tortoise import migrations
+        from tortoise.migrations import operations as ops
+
+
+        async def fill_rank(apps, schema_editor):
+            await schema_editor.client.execute_script('UPDATE "author" SET "rank" = 1')
+
+
+        class Migration(migrations.Migration):
+            dependencies = [('clean', '0001_initial')]
+
+            operations = [
+                ops.RunSQL('ALTER TABLE "author" ADD "rank" INT', 'ALTER TABLE "author" DROP "rank"'),
+                ops.RunPython(code=fill_rank, reverse_code=ops.RunPython.noop),
+                ops.RunPython(code=fill_rank, reverse_code=ops.RunPython.noop),
+                ops.RunSQL('ALTER TABLE "author" ALTER "rank" SET NOT NULL',
+                           'ALTER TABLE "author" ALTER "rank" DROP NOT NULL'),
+            ]
+        """,
+    )
+    result = verify(folder, url=url, execute=False)
+    assert (result.errors, result.warnings) == ([], [])
+    assert found(result) == [
+        ("not-executed", path.name, "upgrade", 14),
+        ("upgrade-failed", path.name, "upgrade", 16),
+    ]
+    skipped, failed = result.findings
     assert (failed.severity, skipped.severity) == (Severity.WARNING, Severity.WARNING)
     assert failed.message == (
         "the upgrade fails once the tables have rows (it succeeds on empty tables): "
@@ -287,7 +560,11 @@ def test_runpython_is_skipped_once_and_a_failure_on_rows_is_only_a_warning(
         "more): what that code does is not verified, and a failure on tables with rows is "
         "only a warning here (the code may fill them)"
     )
-    assert result.verified == 3
+    assert result.verified == 2
+    # Executing, the code runs and fills the rows: nothing to say.
+    result = verify(folder, url=url)
+    assert (result.errors, result.warnings, result.findings) == ([], [], [])
+    assert result.verified == 2
 
 
 def test_one_string_of_several_statements_outside_a_transaction_is_one_call(

@@ -72,6 +72,8 @@ def parse_chunk_trees(
             else:
                 _refuse(chunk, stmt, start, verdict)
                 trees.pop(id(stmt), None)
+    elif dialect == Dialect.SQLITE:
+        _sqlite_judges(chunk, placed, trees)
     statements = [stmt for stmt, _ in placed]
     previous_end = 0
     previous: Statement | None = None
@@ -85,6 +87,26 @@ def parse_chunk_trees(
         stmt.effects = compute(tree, dialect) if tree is not None else []
         out.append((stmt, tree))
     return out
+
+
+def _sqlite_judges(
+    chunk: Chunk, placed: list[tuple[Statement, int]], trees: dict[int, exp.Expr]
+) -> None:
+    """SQLite's parser decides the statements sqlglot could not read (refused, or not
+    understood): see ``sqlite_grammar``."""
+    for stmt, start in placed:
+        if stmt.error is None and stmt.command != "":  # ("": read, but not understood)
+            continue
+        if stmt.error is not None and stmt.error.startswith("unterminated"):
+            continue  # the tokenizer's: the statement's text is only a guess
+        from aerich_lint.parse import sqlite_grammar
+
+        verdict = sqlite_grammar.judge_statement(stmt.sql)
+        if verdict is None:
+            _accepted(stmt, id(stmt) in trees)
+        else:
+            _refuse(chunk, stmt, start, verdict)
+            trees.pop(id(stmt), None)
 
 
 def _pglast_available() -> bool:

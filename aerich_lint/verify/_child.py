@@ -17,6 +17,9 @@ JSON lines; verify writes on stdin, the child on its answer pipe:
   or ``{"error", "line"}``; then calls, until ``{"close"}``: the child ends (where
   the sandbox has a PID namespace, a forked child per file, and ``{"closed": exit
   status}`` once it has ended, or when it dies, see ``_serve``);
+- ``{"path", "native": {"config", "dialect"}, "deadline"}`` instead: a Tortoise ORM
+  native migration, loaded with the project's config (``_native_child``); its calls
+  are ``{"call": "runpython", "operation", "direction", "deadline"}``;
 - ``{"call": "upgrade", "deadline"}``: any number of ``{"query": {"via", "sql",
   "values", "line"}}``, each answered by ``{"result": ...}`` or ``{"error",
   "exception"}``, then ``{"done", "returned"}`` (or ``"type"``: not a str) or
@@ -210,6 +213,9 @@ def _forwarding_class(dialect: str) -> type:
         async def execute_many(self, query: str, values: Any = None) -> None:
             _forward("execute_many", query, values)
 
+        def _check_loop(self) -> bool:
+            return True  # (no pool: any event loop will do)
+
         def acquire_connection(self) -> Any:
             raise RuntimeError(
                 "acquire_connection() gives the driver's own connection: verify runs the "
@@ -291,11 +297,52 @@ async def _await(value: Any) -> Any:
     return await value
 
 
+def _open_native(request: dict[str, Any], answers: IO[str]) -> tuple[Any, dict[str, Any]]:
+    """A native migration: loaded with the project's config by tortoise's loader, its
+    state replayed up to it (``_native_child``)."""
+    from aerich_lint.verify import _native_child
+
+    path = os.path.abspath(str(request.get("path") or ""))
+    _state["path"] = path
+    client = _forwarding_class(_state["dialect"])(_state["dialect"])
+    _arm(request, answers)
+    try:
+        native, why = _native_child.open_native(path, dict(request.get("native") or {}), client)
+    except BaseException as exc:
+        if isinstance(exc, _Gone):
+            raise
+        return None, _failure(exc, "loading the migrations with the project's config")
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    if native is None:
+        return None, {"error": f"verify cannot run its RunPython code: {why}", "line": 1}
+    _state["path"] = native.path
+    return native, {"imported": True, "run_in_transaction": bool(native.migration.atomic)}
+
+
+def _run_python(native: Any, request: dict[str, Any], answers: IO[str]) -> dict[str, Any]:
+    from aerich_lint.verify import _native_child
+
+    what = "reverse_code" if request.get("direction") == "backward" else "code"
+    _arm(request, answers)
+    try:
+        asyncio.run(_native_child.run_python(native, request))
+    except BaseException as exc:
+        if isinstance(exc, _Gone):
+            raise
+        return _failure(exc, f"its RunPython {what}")
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    return {"done": True, "returned": None}
+
+
 def _session(first: dict[str, Any], answers: IO[str]) -> None:
     """One migration file: import it, then call its sections until verify says
-    ``close`` (or closes the pipe)."""
+    ``close`` (or closes the pipe). A native migration (``native`` in the request):
+    load it with the project's config, then run the RunPython operations asked for."""
     assert _link is not None
-    module, answer = _import(first, answers)
+    native = "native" in first
+    module, answer = _open_native(first, answers) if native else _import(first, answers)
     _link.send(answer)
     while True:
         request = _link.receive()
@@ -303,6 +350,8 @@ def _session(first: dict[str, Any], answers: IO[str]) -> None:
             return
         if module is None:
             _link.send({"error": "the file could not be imported", "line": 1})
+        elif native:
+            _link.send(_run_python(module, request, answers))
         else:
             _link.send(_call(module, request, answers))
 

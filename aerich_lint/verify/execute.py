@@ -23,7 +23,12 @@ outside the scratch database is never run.
 A Tortoise ORM native migration is applied as ``tortoise migrate`` applies it
 (``verify.native``): the SQL tortoise's schema editors generated for it, in a
 transaction when it is ``atomic`` (never on MySQL), else each generated string in
-one call.
+one call. Its ``RunPython`` operations run where tortoise runs them among that SQL
+(``native.interleave``), in the sandboxed child (``_native_child``: the project's
+config and migrations loaded by tortoise's loader, the state replayed up to the
+migration), their queries sent here like an aerich file's, vetted and run in the
+migration's transaction (outside one, in a transaction of their own when atomic,
+as tortoise does); not when executing project code is off.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from aerich_lint.load.python import CLIENT_METHODS
-from aerich_lint.model import Dialect, Migration, Statement
+from aerich_lint.model import DOWNGRADE, Dialect, Migration, Statement
 from aerich_lint.parse.sql import split_statements
 from aerich_lint.verify import native, wire
 from aerich_lint.verify.database import ALIAS
@@ -110,15 +115,32 @@ class Executor:
         self.executed: set[Path] = set()  # files whose Python ran in the sandbox
         self.sandbox = ""  # what confined the children, as they said
         self._places: dict[Path, tuple[Path, list[str]]] = {}
+        self._native: dict[Path, dict[str, Any]] = {}  # native files whose RunPython runs
         self._plain: dict[Path, bool] = {}
         self._broken: dict[Path, Failure] = {}  # files that cannot be imported
         self._child: _Child | None = None
         self._servers: dict[_Key, Any] = {}  # reusable processes, by project
         self._spare: tuple[_Key, Any] | None = None
         self._doing: tuple[str, Any] = ("", None)  # what runs now: for the deadline's message
+        self._what = ""  # the Python that runs now, when not the section's function
 
-    def place(self, migration: Migration, root: Path, sys_path: list[str]) -> None:
-        self._places[migration.path.resolve()] = (root, sys_path)
+    def place(
+        self,
+        migration: Migration,
+        root: Path,
+        sys_path: list[str],
+        config: str | dict[str, Any] | None = None,
+    ) -> None:
+        """``config``: a native migration's Tortoise config (as ``tortoise -c`` takes
+        it), when its RunPython code may run: in the child, with the project's config."""
+        path = migration.path.resolve()
+        self._places[path] = (root, sys_path)
+        if config and migration.format == native.NATIVE:
+            self._native[path] = {"config": config, "dialect": self.engine.value}
+
+    def runs_python(self, migration: Migration) -> bool:
+        """Does verify run this native migration's RunPython code (in the child)?"""
+        return migration.path.resolve() in self._native and bool(native.python_lines(migration))
 
     def close(self) -> None:
         """Kill the children (at the end, or when verify is stopped)."""
@@ -166,12 +188,16 @@ class Executor:
         key, box = self._box(path)
         box.other.clear()  # (a server's: what earlier files' children wrote)
         self._doing = ("import", (path, box))
-        box.send({"path": str(path), "deadline": _dump_after(self.timeout)})
+        request: dict[str, Any] = {"path": str(path), "deadline": _dump_after(self.timeout)}
+        if path in self._native:
+            request["native"] = self._native[path]
+        box.send(request)
         try:
             answer = await asyncio.wait_for(self._receive(box, self.timeout + 5), self.timeout)
         except asyncio.TimeoutError:
             return self._timed_out(migration, "file")
-        self.executed.add(path)
+        if path not in self._native:  # (a native file counts as generated already)
+            self.executed.add(path)
         self.sandbox = self.sandbox or box.description
         child = _Child(box, path, key=key)
         if box.reusable:
@@ -291,7 +317,7 @@ class Executor:
         failure when the section ran in a transaction (DDL on MySQL commits
         regardless)."""
         outcome = Outcome()
-        self._doing = ("", None)
+        self._doing, self._what = ("", None), ""
         try:
             await asyncio.wait_for(
                 self._section(client, migration, section, transactional, hook, outcome),
@@ -334,8 +360,9 @@ class Executor:
             self._kill_child()
             line = _stack_line(what, migration.path.resolve())
             at = f"; it was at line {line}" if line else ""
+            running = self._what or f"{section}()"
             return Failure(
-                f"{section}() did not return {limit}{at}", section, line or where, final=True
+                f"{running} did not return {limit}{at}", section, line or where, final=True
             )
         if kind == "import":
             path, box = what
@@ -372,9 +399,28 @@ class Executor:
         if bound:  # (values verify cannot bind: not sent; the session says so)
             statements = [s for s in statements if s.via not in bound or bound[s.via].values]
         outcome.statements = statements
-        if not statements:
+        pieces: list[list[Statement] | native.PythonStep] = [statements] if statements else []
+        if self.runs_python(migration):
+            pieces = native.interleave(migration, section, statements)
+        if not pieces:
             outcome.empty = True
             return
+        for piece in pieces:
+            if isinstance(piece, native.PythonStep):
+                await self._python(conn, migration, section, piece, transactional)
+            else:
+                await self._apply(conn, migration, section, piece, transactional, hook, bound)
+
+    async def _apply(
+        self,
+        conn: Any,
+        migration: Migration,
+        section: str,
+        statements: list[Statement],
+        transactional: bool,
+        hook: StatementHook | None,
+        bound: dict[str, native.Parameters],
+    ) -> None:
         if migration.format == native.NATIVE and not transactional:
             await self._native_calls(conn, migration, section, statements, bound)
             return
@@ -392,6 +438,42 @@ class Executor:
                 raise _Abort(Failure(database_error(exc), section, stmt.line, stmt)) from None
             if hook is not None:
                 await hook(conn, stmt)
+
+    async def _python(
+        self,
+        conn: Any,
+        migration: Migration,
+        section: str,
+        step: native.PythonStep,
+        transactional: bool,
+    ) -> None:
+        """Run one RunPython operation in the child, its queries on ``conn``. Outside
+        the migration's transaction, tortoise runs an atomic operation in one of its own
+        (``Migration._run_database_forward``: the operation's ``atomic``, else the
+        migration's)."""
+        from tortoise.transactions import in_transaction
+
+        child = await self._open(migration)
+        if isinstance(child, Failure):
+            raise _Abort(child)
+        direction = "backward" if section == DOWNGRADE else "forward"
+        request = {
+            "call": "runpython",
+            "operation": step.operation,
+            "direction": direction,
+            "deadline": _dump_after(self.timeout),
+        }
+        what = f"its RunPython {'reverse_code' if direction == 'backward' else 'code'}"
+        atomic = step.atomic or (migration.run_in_transaction and step.atomic is not False)
+        if not transactional and atomic:
+            async with in_transaction(ALIAS) as tx:
+                value = await self._call(tx, migration, section, child, step.line, request, what)
+                if isinstance(value, Failure):
+                    raise _Abort(value)
+            return
+        value = await self._call(conn, migration, section, child, step.line, request, what)
+        if isinstance(value, Failure):
+            raise _Abort(value)
 
     async def _native_calls(
         self,
@@ -500,20 +582,30 @@ class Executor:
         return None
 
     async def _call(
-        self, conn: Any, migration: Migration, section: str, child: _Child, where: int
+        self,
+        conn: Any,
+        migration: Migration,
+        section: str,
+        child: _Child,
+        where: int,
+        request: dict[str, Any] | None = None,
+        what: str = "",
     ) -> str | Failure | None:
-        """Call the section's function in the child; serve the queries it sends."""
+        """Call the section's function in the child (or what ``request`` asks it to
+        run, ``what``); serve the queries it sends."""
         path = child.path
+        self._what = what
+        what = what or f"{section}()"
         self._doing = ("python", child.box)
         # (Should the child be gone already, receive says how.)
         child.box.other.clear()
-        child.box.send({"call": section, "deadline": _dump_after(self.timeout)})
+        child.box.send(request or {"call": section, "deadline": _dump_after(self.timeout)})
         while True:
             answer = await self._receive(child.box, self.timeout + 5)
             data = answer.data
             ended = self._ended(child, data)
             if ended is not None or data is None:
-                message = _death(f"{section}()", child.box, ended)
+                message = _death(what, child.box, ended)
                 line = _stack_line(child.box, path)
                 return Failure(message, section, line or where, final=True)
             if "query" in data:

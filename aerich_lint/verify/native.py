@@ -3,9 +3,10 @@
 A native file holds no SQL: tortoise's schema editors generate it from the
 operations, in ``prepare`` as for the lint (``load.native``: the project's config
 and migrations are imported in a sandboxed child, never in this process). Verify
-applies that SQL as read, like aerich's template files; nothing of the project
-runs in verify's process, and ``RunPython`` code is not run at all (verify says
-so).
+applies that SQL as read, like aerich's template files. ``RunPython`` code runs
+where tortoise runs it among that SQL (``interleave``), in verify's sandboxed child
+(``_native_child``), its queries sent to verify; nothing of the project runs in
+verify's process. With ``--no-exec`` it is not run (verify says so).
 
 How ``tortoise migrate`` sends it (tortoise-orm 1.1.9, ``migrations/executor.py``
 and ``migrations/schema_editor/base.py``): a migration runs in one transaction when
@@ -31,8 +32,7 @@ NATIVE = "native"
 
 
 def python_lines(migration: Migration) -> list[int]:
-    """The lines of the migration's ``RunPython`` operations (verify does not run
-    them: their code is the project's)."""
+    """The lines of the migration's ``RunPython`` operations."""
     from aerich_lint.sources.native import read_native
 
     if migration.format != NATIVE or migration.load_error is not None:
@@ -150,3 +150,52 @@ def _values(node: ast.expr) -> tuple[Any, ...] | None:
 def in_transaction(migration: Migration, engine: Dialect) -> bool:
     """``atomic`` on a backend that rolls DDL back (tortoise: ``can_rollback_ddl``)."""
     return migration.run_in_transaction and engine is not Dialect.MYSQL
+
+
+@dataclass(frozen=True)
+class PythonStep:
+    """A ``RunPython`` operation where tortoise runs it among the section's SQL."""
+
+    operation: int  # its index in ``operations``
+    line: int
+    atomic: bool | None  # its own ``atomic=``
+
+
+def interleave(
+    migration: Migration, section: str, statements: list[Statement]
+) -> list[list[Statement] | PythonStep]:
+    """The section as tortoise runs it: the statements of the operations before a
+    ``RunPython`` (by the line of their operation), the RunPython, and so on; upgrade
+    in the order of ``operations``, downgrade last operation first. A downgrade runs
+    RunPython only when every operation can be unapplied (tortoise refuses to unapply
+    the migration otherwise)."""
+    from aerich_lint.sources.native import read_native
+
+    operations = read_native(migration.text).operations if migration.format == NATIVE else []
+    python = [op for op in operations if op.kind == "RunPython"]
+    if not python or (section == DOWNGRADE and not all(op.reversible for op in operations)):
+        return [statements] if statements else []
+    order = [op.index for op in operations]
+    if section == DOWNGRADE:
+        order.reverse()
+    sql_ops = [op for op in operations if op.kind != "RunPython"]
+    by_op: dict[int, list[Statement]] = {}
+    current = order[0] if order else 0
+    for stmt in statements:
+        for op in sql_ops:
+            if op.line <= stmt.line <= max(op.end_line, op.line):
+                current = op.index
+                break
+        by_op.setdefault(current, []).append(stmt)
+    pieces: list[list[Statement] | PythonStep] = []
+    kinds = {op.index: op for op in operations}
+    for index in order:
+        op = kinds[index]
+        if op.kind == "RunPython":
+            pieces.append(PythonStep(index, op.line, op.atomic))
+        elif by_op.get(index):
+            pieces.append(by_op.pop(index))
+    leftover = [s for group in by_op.values() for s in group]  # (none expected)
+    if leftover:
+        pieces.append(leftover)
+    return pieces

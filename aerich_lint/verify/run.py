@@ -10,8 +10,9 @@ is rebuilt by replaying the upgrades applied so far, so the next migration
 starts from the state it was written for.
 
 Tortoise ORM native migrations go through the same round trip, with the SQL
-tortoise generates for their operations (``verify.native``); their ``RunPython``
-code is not run, and verify says so.
+tortoise generates for their operations (``verify.native``) and their ``RunPython``
+code run in the sandboxed child among it, as ``tortoise migrate`` runs it (not with
+``--no-exec``: then verify says it is not run).
 """
 
 from __future__ import annotations
@@ -145,8 +146,14 @@ def run_verify(options: VerifyOptions) -> VerifyResult:
     executor = Executor(server.engine, Guard(server.engine), options.timeout)
     for job in apps:
         project = job.source.project
+        # A native app's RunPython code runs (in the sandbox, with the project's config)
+        # unless executing project code is off.
+        config = project.aerich.tortoise_orm if project.aerich is not None else None
+        runs = job.source.kind == NATIVE and options.execute and project.lint.execute
         for m in job.migrations:
-            executor.place(m, project.root.resolve(), project.import_paths())
+            executor.place(
+                m, project.root.resolve(), project.import_paths(), config if runs else None
+            )
     session = _Session(scratch, options, result, locks, executor)
     with _Shutdown() as shutdown:
         try:
@@ -474,7 +481,8 @@ class _Session:
             )
             return False
         lines = python_lines(m)
-        if lines and m.report and self.executor.plain(m):
+        runs = self.executor.runs_python(m)
+        if lines and m.report and self.executor.plain(m) and not runs:
             many = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
             self._emit(
                 "not-executed",
@@ -504,8 +512,9 @@ class _Session:
 
     def _data_only(self, m: Migration) -> Severity | None:
         """The severity of a failure seen only on tables with rows: a warning in a
-        native migration whose RunPython (not run here) may have filled them."""
-        return Severity.WARNING if python_lines(m) else None
+        native migration whose RunPython is not run here (--no-exec), which may have
+        filled them."""
+        return Severity.WARNING if python_lines(m) and not self.executor.runs_python(m) else None
 
     def _needs_running(self, m: Migration) -> bool:
         """Applying it means importing it: a Python file that is not only aerich's
