@@ -11,7 +11,8 @@ app's stored findings and needs none of it (``rules/__init__.py`` is the catalog
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+from typing import TYPE_CHECKING, Any
 
 from aerich_lint.discover import AppSource
 from aerich_lint.findings import display_path, make_finding
@@ -82,6 +83,7 @@ def _check_app(job: PreparedApp, errors: list[str], others: frozenset[str]) -> l
     first_version = index.versions[0] if index.versions else None
     needs_history = job.policy.needs_history
     findings: list[Finding] = []
+    running = _running_models(job) if job.scope is not None else {}
     for position, migration in enumerate(migrations):
         if not migration.report:
             continue
@@ -96,6 +98,7 @@ def _check_app(job: PreparedApp, errors: list[str], others: frozenset[str]) -> l
             enabled=frozenset(job.policy.enabled),
             edited=_edited(job, migration),
             renamed_from=_renamed_from(job, migration),
+            running_models=running.get(id(migration)),
             system=job.source.kind,
             other_systems=others,
         )
@@ -135,6 +138,33 @@ def check_migration(ctx: Context, policy: Policy, errors: list[str]) -> list[Fin
             findings.append(make_finding(rule, violation, migration, policy))
     findings.extend(suppressions.findings(policy, ignored_here))
     return findings
+
+
+def _running_models(job: PreparedApp) -> dict[int, Any]:
+    """--since: for each file the branch adds, the models of the code still running
+    while it is applied: the MODELS_STATE of the newest file the branch left as it
+    was, else (a base without one) of the branch's newest file before it."""
+    if job.source.kind != "aerich" or "breaks-running-code" not in job.policy.enabled:
+        return {}
+    from aerich_lint.load.models_state import ModelsStateError, decoded
+
+    scope = job.scope
+    assert scope is not None
+    out: dict[int, Any] = {}
+    base: Migration | None = None
+    previous: Migration | None = None
+    for migration in job.migrations:
+        added = migration.report and migration.path.name not in scope.modified
+        if added:
+            source = base or previous
+            if source is not None:
+                with contextlib.suppress(ModelsStateError):
+                    out[id(migration)] = decoded(source)
+        if migration.models_state_raw is not None:
+            if not migration.report:
+                base = migration
+            previous = migration
+    return out
 
 
 def _renamed_from(job: PreparedApp, migration: Migration) -> str:

@@ -36,6 +36,11 @@ def test_the_catalog_is_written_from_the_rule_classes() -> None:
     assert [e.name for e in CATALOG] == [r.name for r in RULES]
 
 
+def test_every_code_and_name_is_one_rules() -> None:
+    assert len({e.code for e in CATALOG}) == len(CATALOG)
+    assert len({e.name for e in CATALOG}) == len(CATALOG)
+
+
 def test_names_codes_and_prefixes_resolve_without_the_rules() -> None:
     assert rule_name(" AL101 ") == "drop-table"
     assert rule_name("Drop-Table") == "drop-table"

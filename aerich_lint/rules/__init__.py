@@ -54,6 +54,7 @@ CATALOG: tuple[Entry, ...] = (
     Entry("frozen-default", "AL222", True, False, False),
     Entry("edited-migration", "AL230", True, False, False),
     Entry("deleted-migration", "AL231", True, False, False),
+    Entry("breaks-running-code", "AL232", True, False, False),
     Entry("irreversible-migration", "AL240", True, False, False),
     Entry("conflicting-leaves", "AL241", True, False, False),
     Entry("missing-dependency", "AL242", True, False, False),

@@ -8,6 +8,7 @@ import enum
 from aerich_lint.model import UPGRADE, Statement
 from aerich_lint.rules._rebuild import rebuild_drops, rebuilds, rebuilt
 from aerich_lint.rules.base import Context
+from aerich_lint.rules.breaks_running_code import running_code_hits
 from aerich_lint.rules.probable_rename import convincing_drops
 
 __all__ = ["Drop", "judge_drop", "rebuild_drops", "rebuilds", "rebuilt"]
@@ -30,6 +31,11 @@ def judge_drop(
         return Drop.QUIET
     if section == UPGRADE and (table, column) in convincing_drops(ctx):
         return Drop.QUIET  # probable-rename reports it, with what it may have become
+    if section == UPGRADE and any(
+        h.statement is stmt and (h.table, h.column) == (table, column)
+        for h in running_code_hits(ctx)
+    ):
+        return Drop.QUIET  # breaks-running-code reports it, the data loss included
     if if_exists and ctx.never_there(section, table, column or None):
         return Drop.MAYBE
     if ctx.fails_missing(section, stmt):

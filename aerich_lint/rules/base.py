@@ -93,6 +93,9 @@ class Context:
     # --since: the migration existed at the merge base and is gone (``migration`` is a
     # stand-in with its base path and no content)
     deleted: bool = False
+    # --since: the running code's models (a decoded MODELS_STATE: the newest of the base's
+    # history, else of the branch's migrations before this one), for a file the branch adds
+    running_models: Any = None
     system: str = "aerich"  # the app's migration system: aerich or native
     # the systems of the project's other apps with the same name (label)
     other_systems: frozenset[str] = frozenset()

@@ -13,6 +13,7 @@ from aerich_lint.rules.add_primary_key import AddPrimaryKeyRule
 from aerich_lint.rules.add_required_column import AddRequiredColumnRule
 from aerich_lint.rules.add_unique import AddUniqueRule
 from aerich_lint.rules.base import Context, Rule, Violation
+from aerich_lint.rules.breaks_running_code import BreaksRunningCodeRule
 from aerich_lint.rules.change_loses_attributes import ChangeLosesAttributesRule
 from aerich_lint.rules.column_type_change import ColumnTypeChangeRule
 from aerich_lint.rules.concurrently_in_transaction import ConcurrentlyInTransactionRule
@@ -95,6 +96,7 @@ RULES: tuple[Rule, ...] = (
     FrozenDefaultRule(),
     EditedMigrationRule(),  # only active with --since
     DeletedMigrationRule(),  # only active with --since
+    BreaksRunningCodeRule(),  # only active with --since
     # --- Tortoise ORM native migrations: their graph and their reverses (AL240-) ---
     IrreversibleMigrationRule(),
     ConflictingLeavesRule(),

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from aerich_lint.effects import RenameColumn
 from aerich_lint.model import UPGRADE, Severity
 from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
+from aerich_lint.rules.breaks_running_code import running_code_hits
 
 
 class RenameColumnRule(Rule):
@@ -32,9 +33,12 @@ class RenameColumnRule(Rule):
     hint = "expand/contract: add, backfill, switch code, drop later (or use source_field)"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
+        confirmed = {id(h.statement) for h in running_code_hits(ctx)}
         for _, stmt, fact in ctx.facts(RenameColumn, (UPGRADE,)):
             if ctx.is_new(UPGRADE, stmt, "table", fact.table):
                 continue
+            if id(stmt) in confirmed:
+                continue  # the running code does use the old name: breaks-running-code
             yield Violation(
                 f"renames column {fact.table}.{fact.old} to {fact.new}: code still "
                 f"running during the deploy uses the old name and fails",

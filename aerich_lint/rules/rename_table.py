@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from aerich_lint.effects import RenameTable
 from aerich_lint.model import UPGRADE, Severity
 from aerich_lint.rules.base import ALL_SYSTEMS, Context, Rule, Violation
+from aerich_lint.rules.breaks_running_code import running_code_hits
 
 
 class RenameTableRule(Rule):
@@ -30,9 +31,12 @@ class RenameTableRule(Rule):
     hint = "keep Meta.table unchanged, or rename behind a compatibility view"
 
     def check(self, ctx: Context) -> Iterator[Violation]:
+        confirmed = {id(h.statement) for h in running_code_hits(ctx)}
         for _, stmt, fact in ctx.facts(RenameTable, (UPGRADE,)):
             if ctx.is_new(UPGRADE, stmt, "table", fact.table):
                 continue
+            if id(stmt) in confirmed:
+                continue  # the running code does use the old name: breaks-running-code
             yield Violation(
                 f"renames table {fact.table} to {fact.new}: code still running during "
                 f"the deploy uses the old name and fails",
