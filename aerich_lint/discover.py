@@ -393,7 +393,7 @@ def config_labels(project: Project) -> dict[Path, str]:
 
 def _config_labels(target: str, paths: list[Path]) -> dict[Path, str]:
     module, _, name = target.rpartition(".")
-    source = _module_file(module, paths)
+    source = module_file(module, paths)
     if source is None:
         return {}
     try:
@@ -420,7 +420,7 @@ def _config_labels(target: str, paths: list[Path]) -> dict[Path, str]:
             and isinstance(migrations, ast.Constant)
             and isinstance(migrations.value, str)
         ):
-            package = _module_file(migrations.value, paths, package=True)
+            package = module_file(migrations.value, paths, package=True)
             if package is not None:
                 out[package.parent.resolve()] = label.value
     return out
@@ -433,7 +433,7 @@ def _entry(node: ast.Dict, key: str) -> ast.expr | None:
     return None
 
 
-def _module_file(module: str, paths: list[Path], package: bool = False) -> Path | None:
+def module_file(module: str, paths: list[Path], package: bool = False) -> Path | None:
     """Where ``module`` would be imported from (its ``.py``, or a package's
     ``__init__.py``), along the project's import paths; nothing is imported."""
     parts = module.split(".")

@@ -39,14 +39,10 @@ def native_apps(config: dict[str, Any]) -> dict[str, str]:
 def locate(module: str) -> Path | None:
     """The folder of a migrations package, found on sys.path without importing it: it
     must be protected from writes before any project code in it runs."""
-    parts = module.split(".")
-    if not all(part.isidentifier() for part in parts):
-        return None
-    for base in sys.path:
-        candidate = Path(base or ".", *parts)
-        if candidate.is_dir():
-            return candidate.resolve()
-    return None
+    from aerich_lint.discover import module_file
+
+    found = module_file(module, [Path(base or ".") for base in sys.path], package=True)
+    return found.parent.resolve() if found is not None else None
 
 
 def _one_line(exc: BaseException, limit: int = 300) -> str:

@@ -27,7 +27,7 @@ import base64
 import binascii
 import json
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -125,26 +125,32 @@ def tables_of(migration: Migration) -> dict[str, set[str]]:
     return migration.state_tables
 
 
-def described_tables(state: Any) -> dict[str, set[str]]:
-    """Tables and their columns as a MODELS_STATE (tortoise's describe()) has them."""
-    tables: dict[str, set[str]] = {}
+def described_models(state: Any) -> Iterator[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
+    """(table, model, its column fields: the primary key and the data fields) of each
+    model with a table of its own in a MODELS_STATE (tortoise's describe())."""
     if not isinstance(state, dict):
-        return tables
+        return
     for model in state.values():
         if not isinstance(model, dict) or model.get("abstract") or model.get("managed") is False:
             continue
         table = model.get("table")
         if not isinstance(table, str):
             continue
-        columns = set()
-        for key in ("pk_field",):
-            field = model.get(key)
-            if isinstance(field, dict) and field.get("db_column"):
-                columns.add(field["db_column"])
-        for field in model.get("data_fields") or []:
-            if isinstance(field, dict) and field.get("db_column"):
-                columns.add(field["db_column"])
-        tables[table] = columns
+        fields = [
+            field
+            for field in [model.get("pk_field"), *(model.get("data_fields") or [])]
+            if isinstance(field, dict)
+            and isinstance(field.get("db_column"), str)
+            and field["db_column"]
+        ]
+        yield table, model, fields
+
+
+def described_tables(state: Any) -> dict[str, set[str]]:
+    """Tables and their columns as a MODELS_STATE (tortoise's describe()) has them."""
+    tables: dict[str, set[str]] = {}
+    for table, model, fields in described_models(state):
+        tables[table] = {field["db_column"] for field in fields}
         for m2m in model.get("m2m_fields") or []:
             if isinstance(m2m, dict) and not m2m.get("_generated") and m2m.get("through"):
                 tables.setdefault(m2m["through"], set()).update(

@@ -25,13 +25,6 @@ _STATEMENT_TYPES = (
 
 
 @cache
-def _dialect(dialect: Dialect) -> Any:
-    # Command fallbacks are reported by us (unrecognized-sql), not logged.
-    logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
-    return SqlglotDialect.get_or_raise(spec(dialect).sqlglot_name)
-
-
-@cache
 def dialect_for(dialect: Dialect) -> Any:
     """sqlglot's dialect object (imported and built once)."""
     # Command fallbacks are reported by us (unrecognized-sql), not logged.

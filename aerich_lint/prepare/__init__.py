@@ -325,16 +325,17 @@ def _native_answer(
 
     watched = [p for job in jobs for p in job.source.files]
     cache = _answers_cache(project, options)
-    asked = {"config": config, "dialects": dialects, "tortoise": answers.tortoise_stamp()}
     name = answers.entry_name("native", project, config)
-    stored = answers.restore(cache, name, watched, asked) if cache is not None else None
-    if stored is not None:
-        generated = read_answer(
-            stored.get("child") if isinstance(stored.get("child"), dict) else None
-        )
-        sandbox = stored.get("sandbox")
-        generated.sandbox = sandbox if isinstance(sandbox, str) else ""
-        return generated, False
+    asked: dict[str, object] = {}
+    if cache is not None:  # (the installed tortoise is looked at only to use the cache)
+        asked = {"config": config, "dialects": dialects, "tortoise": answers.tortoise_stamp()}
+        stored = answers.restore(cache, name, watched, asked)
+        if stored is not None:
+            child = stored.get("child")
+            generated = read_answer(child if isinstance(child, dict) else None)
+            sandbox = stored.get("sandbox")
+            generated.sandbox = sandbox if isinstance(sandbox, str) else ""
+            return generated, False
     paths = project.import_paths()
     generated = native_sql(project.root, paths, config, dialects, timeout)
     failed = generated.error is not None or bool(generated.refused)

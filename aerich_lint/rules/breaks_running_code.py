@@ -91,24 +91,21 @@ class _Field:
 
 def _models(state: Any) -> dict[str, tuple[str, dict[str, _Field]]]:
     """table -> (model name, db column -> field) of a MODELS_STATE (tortoise's describe())."""
+    from aerich_lint.load.models_state import described_models
+
     out: dict[str, tuple[str, dict[str, _Field]]] = {}
-    if not isinstance(state, dict):
-        return out
-    for model in state.values():
-        if not isinstance(model, dict) or model.get("abstract") or model.get("managed") is False:
-            continue
-        table, name = model.get("table"), str(model.get("name") or "").rsplit(".", 1)[-1]
-        if not isinstance(table, str) or name == "Aerich":
+    for table, model, described in described_models(state):
+        name = str(model.get("name") or "").rsplit(".", 1)[-1]
+        if name == "Aerich":
             continue  # (aerich's own table is aerich's business)
         fields: dict[str, _Field] = {}
-        for field in [model.get("pk_field"), *(model.get("data_fields") or [])]:
-            if isinstance(field, dict) and isinstance(field.get("db_column"), str):
-                constraints = field.get("constraints")
-                limit = constraints.get("max_length") if isinstance(constraints, dict) else None
-                fields[field["db_column"]] = _Field(
-                    name, str(field.get("name") or field["db_column"]),
-                    limit if isinstance(limit, int) else None,
-                )  # fmt: skip
+        for field in described:
+            constraints = field.get("constraints")
+            limit = constraints.get("max_length") if isinstance(constraints, dict) else None
+            fields[field["db_column"]] = _Field(
+                name, str(field.get("name") or field["db_column"]),
+                limit if isinstance(limit, int) else None,
+            )  # fmt: skip
         out[table] = (name, fields)
     return out
 

@@ -88,8 +88,19 @@ def lost_indexes(ctx: Context, section: str, start: Schema, end: Schema) -> list
 
 def _lost(
     ctx: Context, section: str, start: Schema, end: Schema
+) -> list[tuple[str, Statement, list[Index]]]:
+    """(table, its rebuild's DROP TABLE, the indexes lost) per rebuilt table; worked
+    out once for this rule and downgrade-mismatch."""
+    key = f"rebuild-drops-index:{section}:{id(start)}:{id(end)}"
+    if key not in ctx.shared:
+        ctx.shared[key] = list(_find_lost(ctx, section, start, end))
+    found: list[tuple[str, Statement, list[Index]]] = ctx.shared[key]
+    return found
+
+
+def _find_lost(
+    ctx: Context, section: str, start: Schema, end: Schema
 ) -> Iterator[tuple[str, Statement, list[Index]]]:
-    """(table, its rebuild's DROP TABLE, the indexes lost) per rebuilt table."""
     rebuilt = {old for _, old in rebuilds(ctx, section)}
     if not rebuilt:
         return

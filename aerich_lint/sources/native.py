@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aerich_lint.discover import (
     class_assignment,
@@ -41,6 +41,10 @@ class SqlText:
     sql: str
     positions: OffsetMap | None  # None: not a plain literal (built at run time)
     line: int
+    # given as ``(sql, params)``: the params as tortoise binds them (``execute_query``),
+    # None when they are not literal values; () for a string without parameters
+    parameters: tuple[Any, ...] | None = ()
+    parameters_line: int = 0  # the pair's line
 
 
 @dataclass
@@ -167,15 +171,32 @@ def _sql_texts(node: ast.expr, text: str, lines: LineIndex) -> list[SqlText]:
         return [_sql_text(node, text, lines)]
     if isinstance(node, (ast.List, ast.Tuple)):
         out: list[SqlText] = []
-        for elt in node.elts:
-            if isinstance(elt, (ast.List, ast.Tuple)) and elt.elts:
-                elt = elt.elts[0]  # (sql, params)
+        for item in node.elts:
+            elt: ast.expr = item
+            parameters: tuple[Any, ...] | None = ()
+            if isinstance(item, (ast.List, ast.Tuple)) and item.elts:
+                elt = item.elts[0]  # (sql, params)
+                if len(item.elts) == 2:
+                    parameters = _parameters(item.elts[1])
             if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
-                out.append(_sql_text(elt, text, lines))
+                found = _sql_text(elt, text, lines)
             else:
-                out.append(SqlText("", None, elt.lineno))
+                found = SqlText("", None, elt.lineno)
+            if parameters != ():
+                found = replace(found, parameters=parameters, parameters_line=item.lineno)
+            out.append(found)
         return out
     return [SqlText("", None, node.lineno)]
+
+
+def _parameters(node: ast.expr) -> tuple[Any, ...] | None:
+    """The parameters as tortoise passes them, () for none, None when not literals."""
+    value = literal(node)
+    if value is None:
+        return None if not (isinstance(node, ast.Constant) and node.value is None) else ()
+    if not value:
+        return ()
+    return tuple(value) if isinstance(value, (list, tuple)) else None
 
 
 def _sql_text(node: ast.Constant, text: str, lines: LineIndex) -> SqlText:

@@ -18,8 +18,6 @@ is still one call (one implicit transaction on PostgreSQL).
 
 from __future__ import annotations
 
-import ast
-import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -99,52 +97,21 @@ class Parameters:
 def parameters(migration: Migration, section: str) -> dict[str, Parameters]:
     """The RunSQL strings of ``section`` sent with parameters, by their chunk's
     ``via`` (``operation:<i>.<k>``, as ``sources.native`` names them)."""
+    from aerich_lint.sources.native import read_native
+
     if migration.format != NATIVE or migration.load_error is not None:
         return {}
-    return _parameters_of(migration.text).get(section, {})
-
-
-@functools.lru_cache(maxsize=64)
-def _parameters_of(text: str) -> dict[str, dict[str, Parameters]]:
-    from aerich_lint.discover import class_assignment, dotted, migration_class
-
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
-    cls = migration_class(tree)
-    operations: list[ast.expr] = []
-    for stmt in cls.body if cls is not None else []:
-        name, value = class_assignment(stmt)
-        if name == "operations" and value is not None:
-            operations = list(value.elts) if isinstance(value, (ast.List, ast.Tuple)) else []
-    found: dict[str, dict[str, Parameters]] = {UPGRADE: {}, DOWNGRADE: {}}
-    for index, node in enumerate(operations):
-        if not isinstance(node, ast.Call) or (dotted(node.func) or "").rsplit(".")[-1] != "RunSQL":
+    found: dict[str, Parameters] = {}
+    for op in read_native(migration.text).operations:
+        if op.kind != "RunSQL":
             continue
-        arguments = dict(zip(("sql", "reverse_sql"), node.args, strict=False))
-        arguments.update({k.arg: k.value for k in node.keywords if k.arg is not None})
-        for section, name in ((UPGRADE, "sql"), (DOWNGRADE, "reverse_sql")):
-            texts = arguments.get(name)
-            if not isinstance(texts, (ast.List, ast.Tuple)):
-                continue
-            for k, elt in enumerate(texts.elts):
-                if isinstance(elt, (ast.List, ast.Tuple)) and len(elt.elts) == 2:
-                    bound = _values(elt.elts[1])
-                    if bound != ():  # (tortoise sends a string without parameters as is)
-                        found[section][f"operation:{index}.{k}"] = Parameters(bound, elt.lineno)
+        texts = op.sql if section == UPGRADE else (op.reverse_sql or [])
+        for k, text in enumerate(texts):
+            if text.parameters != ():  # (tortoise sends a string without parameters as is)
+                found[f"operation:{op.index}.{k}"] = Parameters(
+                    text.parameters, text.parameters_line
+                )
     return found
-
-
-def _values(node: ast.expr) -> tuple[Any, ...] | None:
-    """The parameters as tortoise passes them, () for none, None when not literals."""
-    try:
-        value = ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return None
-    if not value:
-        return ()
-    return tuple(value) if isinstance(value, (list, tuple)) else None
 
 
 def in_transaction(migration: Migration, engine: Dialect) -> bool:
