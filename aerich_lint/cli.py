@@ -205,8 +205,11 @@ def check(
     _report(result, fmt, color)
 
 
-def _report(result: Any, fmt: str, color: bool | None, extra: str = "") -> NoReturn:
-    """Print the report (then ``extra``, in text), the errors, and exit with the code."""
+def _report(
+    result: Any, fmt: str, color: bool | None, extra: str = "", extra_md: str = ""
+) -> NoReturn:
+    """Print the report (then ``extra``, in text; ``extra_md``, already escaped, in
+    markdown), the errors, and exit with the code."""
     from aerich_lint.report import get_reporter
 
     use_color = color if color is not None else (fmt == "text" and sys.stdout.isatty())
@@ -215,6 +218,8 @@ def _report(result: Any, fmt: str, color: bool | None, extra: str = "") -> NoRet
         from aerich_lint.report.escape import guard
 
         output += "\n" + guard(extra)
+    if fmt == "markdown" and extra_md:
+        output += "\n" + extra_md
     if _github_actions() and _defaulted("fmt"):
         # In a GitHub Actions log: the text report, then annotations on the diff.
         from aerich_lint.report.github import annotation_lines
@@ -392,6 +397,93 @@ def verify_cmd(
 # verify takes check's output options as they are
 verify_cmd.params.extend(
     p for p in check.params if p.name in ("fmt", "fail_on", "config_path", "color", "no_exec")
+)
+
+
+@cli.command("status")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--database-url",
+    envvar="AERICH_LINT_STATUS_URL",
+    required=True,
+    help="The database to report on, as in TORTOISE_ORM (postgres://, mysql:// or "
+    "sqlite:///path). Read in one read-only transaction: status never writes. Also "
+    "read from AERICH_LINT_STATUS_URL (keeps the password out of the process list).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--export-stats",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Also write each table's rows and bytes to FILE (JSON), for "
+    "`check --table-stats FILE` where CI has no access to the database.",
+)
+def status_cmd(
+    paths: tuple[str, ...],
+    database_url: str,
+    fmt: str,
+    export_stats: Path | None,
+    fail_on: str | None,
+    config_path: Path | None,
+    color: bool | None,
+    no_exec: bool,
+) -> None:
+    """What `aerich upgrade` would do to a live database, and what drifted.
+
+    Reads the aerich table (and tortoise_migrations for native migrations), the
+    catalog and the tables' sizes in one read-only transaction, and reports per app:
+    the pending migrations with their findings and the size of each table they drop
+    from or lock; applied-file-missing (a recorded file gone or renamed: aerich runs
+    it again); applied-state-differs (recorded models unlike the file's
+    MODELS_STATE); schema-drift (the live schema against the replayed history).
+    Exit codes as for check.
+    """
+    from aerich_lint.model import Severity
+    from aerich_lint.status import StatusOptions, run_status
+    from aerich_lint.status import render as status_render
+
+    options = StatusOptions(
+        database_url=database_url,
+        paths=list(paths),
+        config=config_path,
+        fail_on=Severity.parse(fail_on) if fail_on else None,
+        execute=not no_exec,
+        export_stats=export_stats,
+    )
+    result = run_status(options)
+    for warning in result.warnings:
+        _say("warning", warning)
+    if export_stats is not None and not result.errors:
+        from aerich_lint.report.escape import visible
+        from aerich_lint.status import export_stats as write_stats
+
+        engine = result.apps[0].dialect.value if result.apps and result.apps[0].dialect else ""
+        try:
+            count = write_stats(result, export_stats, engine)
+        except OSError as exc:
+            result.errors.append(f"--export-stats {export_stats}: {exc.strerror or exc}")
+        else:
+            _say("", f"wrote the sizes of {count} tables to {visible(export_stats)}")
+    connected = bool(result.server)
+    _report(
+        result,
+        fmt,
+        color,
+        status_render.text(result) if connected else "",
+        status_render.markdown(result) if connected else "",
+    )
+
+
+# status takes check's output options as they are
+status_cmd.params.extend(
+    p for p in check.params if p.name in ("fail_on", "config_path", "color", "no_exec")
 )
 
 

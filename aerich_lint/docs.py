@@ -65,7 +65,11 @@ def explain(rule: Rule) -> str:
         "",
         f"Severity: {rule.severity.label}. Dialects: {_dialects(rule)}."
         + ("" if rule.enabled_by_default else " Off by default (enable with --extend-select).")
-        + (" Reported by `aerich-lint verify` (needs a database)." if rule.verify_only else ""),
+        + (
+            f" Reported by `aerich-lint {rule.reported_by}` (needs a database)."
+            if rule.verify_only
+            else ""
+        ),
         "",
         "## What it does",
         wrap(rule.summary),

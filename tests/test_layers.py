@@ -25,6 +25,7 @@ LAYERS: list[set[str]] = [
     {"prepare"},
     {"lint"},
     {"report", "verify", "drift"},
+    {"status"},  # reads the live catalog as verify does (verify.introspect)
     {"cli", "__main__"},
 ]
 

@@ -47,6 +47,20 @@ class TortoiseClient(NamedTuple):
     schema_generator: str  # AsyncpgSchemaGenerator
 
 
+def generic_type(text: str, sqlglot_name: str) -> str | None:
+    """A column type read in the dialect and written in sqlglot's own spelling, as
+    the replay keeps types (``parse.facts.type_text``); None when sqlglot cannot read
+    it. sqlglot is imported on first use: only status compares types."""
+    from sqlglot import exp
+    from sqlglot.generator import Generator
+
+    try:
+        kind = exp.DataType.build(text, dialect=sqlglot_name)
+    except Exception:
+        return None
+    return str(Generator().generate(kind, copy=False)).upper()
+
+
 @dataclass(frozen=True, eq=False)
 class DialectSpec:
     dialect: Dialect
@@ -97,6 +111,17 @@ class DialectSpec:
     serverless: bool
     # ``module:function`` verify's catalog snapshot runs (``async (client) -> Schema``)
     introspection: str
+    # -- what `aerich-lint status` reads of a live database (read-only) --
+    # each table's estimated rows and bytes from the catalog: columns tbl, rows, bytes
+    # (rows or bytes NULL when the catalog does not know)
+    table_stats: str
+    # statements after connecting that make the whole session read-only and bound
+    # every query's time (status never writes; a slow catalog must not hang CI)
+    read_only_session: tuple[str, ...]
+    # a column type as the catalog and as a migration write it, made comparable
+    # (``VARCHAR(200)`` and ``character varying(200)`` give the same key); None when
+    # the type cannot be read, so nothing is claimed about it
+    column_type_key: Callable[[str], str | None]
 
     @property
     def tortoise_backends(self) -> tuple[str, ...]:

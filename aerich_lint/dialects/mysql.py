@@ -6,7 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 
-from aerich_lint.dialects.base import DialectSpec, Engine, KnownCommand, Marker, TortoiseClient
+from aerich_lint.dialects.base import (
+    DialectSpec,
+    Engine,
+    KnownCommand,
+    Marker,
+    TortoiseClient,
+    generic_type,
+)
 from aerich_lint.model import Dialect
 from aerich_lint.naming import mysql_fk_name
 
@@ -53,6 +60,29 @@ def _server_names_seen(name: str, kind: str) -> bool:
     return kind == "FOREIGN KEY"
 
 
+_INT_WIDTH = re.compile(r"^(TINYINT|SMALLINT|MEDIUMINT|INT|BIGINT)\(\d+\)")
+
+
+def _column_type_key(text: str) -> str | None:
+    """sqlglot's spelling of the type, without the display width of integers (MySQL
+    5.7 and MariaDB print ``int(11)``); BOOL is TINYINT(1) and MariaDB's JSON a
+    LONGTEXT, as the catalog reports them."""
+    key = generic_type(text, "mysql")
+    if key is None:
+        return None
+    key = _INT_WIDTH.sub(r"\1", key)
+    return _SAME.get(key, key)
+
+
+# The replay keeps TEXT for every text type (and BLOB for the blobs): compare families.
+_SAME = {
+    "BOOLEAN": "TINYINT",
+    "JSON": "TEXT",
+    **{f"{size}TEXT": "TEXT" for size in ("TINY", "MEDIUM", "LONG")},
+    **{f"{size}BLOB": "BLOB" for size in ("TINY", "MEDIUM", "LONG")},
+}
+
+
 SPEC = DialectSpec(
     dialect=Dialect.MYSQL,
     display_name="MySQL",
@@ -85,4 +115,18 @@ SPEC = DialectSpec(
     server_names_seen=_server_names_seen,
     serverless=False,
     introspection="aerich_lint.verify.introspect:_mysql",
+    # InnoDB's TABLE_ROWS is an estimate (the optimizer's)
+    table_stats=(
+        "SELECT TABLE_NAME AS tbl, TABLE_ROWS AS `rows`, DATA_LENGTH + INDEX_LENGTH AS bytes "
+        "FROM information_schema.TABLES "
+        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'"
+    ),
+    # (MariaDB bounds statements with max_statement_time, MySQL SELECTs with
+    # max_execution_time: the driver's read timeout bounds both)
+    read_only_session=(
+        "SET SESSION TRANSACTION READ ONLY",
+        "SET SESSION innodb_lock_wait_timeout = 2",
+        "START TRANSACTION READ ONLY",
+    ),
+    column_type_key=_column_type_key,
 )

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 
-from aerich_lint.dialects.base import DialectSpec, Engine, KnownCommand, Marker, TortoiseClient
+from aerich_lint.dialects.base import (
+    DialectSpec,
+    Engine,
+    KnownCommand,
+    Marker,
+    TortoiseClient,
+    generic_type,
+)
 from aerich_lint.model import Dialect
 from aerich_lint.naming import pg_unique_name, pg_unseen_name
 
@@ -119,6 +126,19 @@ def _server_names_seen(name: str, kind: str) -> bool:
     return not pg_unseen_name(name)
 
 
+_SERIALS = {"SERIAL": "INT", "BIGSERIAL": "BIGINT", "SMALLSERIAL": "SMALLINT"}
+
+
+def _column_type_key(text: str) -> str | None:
+    """sqlglot's spelling of the type; a serial is its integer (the catalog says
+    ``integer`` with a sequence default) and 6 is the default time precision."""
+    key = generic_type(text, "postgres")
+    if key is None:
+        return None
+    key = _SERIALS.get(key, key)
+    return re.sub(r"^(TIMESTAMPTZ|TIMESTAMP|TIMETZ|TIME)\(6\)", r"\1", key)
+
+
 SPEC = DialectSpec(
     dialect=Dialect.POSTGRES,
     display_name="PostgreSQL",
@@ -151,4 +171,18 @@ SPEC = DialectSpec(
     server_names_seen=_server_names_seen,
     serverless=False,
     introspection="aerich_lint.verify.introspect:_postgres",
+    # reltuples is -1 before the first VACUUM or ANALYZE: not known
+    table_stats=(
+        "SELECT c.relname AS tbl, CASE WHEN c.reltuples < 0 THEN NULL "
+        "ELSE c.reltuples::bigint END AS rows, pg_total_relation_size(c.oid) AS bytes "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+    ),
+    read_only_session=(
+        "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY",
+        "SET statement_timeout = '30s'",
+        "SET lock_timeout = '2s'",
+        "BEGIN TRANSACTION READ ONLY",
+    ),
+    column_type_key=_column_type_key,
 )

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from aerich_lint.dialects.base import DialectSpec, Engine, KnownCommand, Marker, TortoiseClient
+from aerich_lint.dialects.base import (
+    DialectSpec,
+    Engine,
+    KnownCommand,
+    Marker,
+    TortoiseClient,
+    generic_type,
+)
 from aerich_lint.model import Dialect
 
 KNOWN_COMMANDS: tuple[KnownCommand, ...] = (
@@ -34,6 +41,12 @@ def _server_names_seen(name: str, kind: str) -> bool:
     return False
 
 
+def _column_type_key(text: str) -> str | None:
+    """SQLite keeps the declared type's text as written (``integer``): read it as the
+    replay reads the migration's (``INT``)."""
+    return generic_type(text, "sqlite")
+
+
 SPEC = DialectSpec(
     dialect=Dialect.SQLITE,
     display_name="SQLite",
@@ -60,4 +73,10 @@ SPEC = DialectSpec(
     server_names_seen=_server_names_seen,
     serverless=True,
     introspection="aerich_lint.verify.introspect:_sqlite",
+    # no catalog of sizes (dbstat is a compile-time option): status counts the rows
+    table_stats="SELECT name AS tbl, NULL AS rows, NULL AS bytes FROM sqlite_master "
+    "WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    # the file is opened read-only (mode=ro); query_only refuses writes on top
+    read_only_session=("PRAGMA query_only = ON", "BEGIN"),
+    column_type_key=_column_type_key,
 )

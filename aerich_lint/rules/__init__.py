@@ -81,6 +81,9 @@ CATALOG: tuple[Entry, ...] = (
     Entry("downgrade-failed", "AL402", True, False, True),
     Entry("roundtrip-mismatch", "AL403", True, False, True),
     Entry("exclusive-lock", "AL404", True, False, True),
+    Entry("applied-file-missing", "AL501", True, False, True),
+    Entry("applied-state-differs", "AL502", True, False, True),
+    Entry("schema-drift", "AL503", True, False, True),
 )
 # fmt: on
 

@@ -232,6 +232,8 @@ class Rule:
     needs_history: ClassVar[bool] = False
     # True: found by `aerich-lint verify` on a real database, never by the static check
     verify_only: ClassVar[bool] = False
+    # the command that reports a verify_only rule: verify, or status (a live database)
+    reported_by: ClassVar[str] = "verify"
     # the migration systems it judges; a rule opts in to native migrations once it
     # knows what tortoise does with them
     systems: ClassVar[frozenset[str]] = AERICH

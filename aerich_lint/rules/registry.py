@@ -12,6 +12,8 @@ from aerich_lint.rules import rule_name
 from aerich_lint.rules.add_primary_key import AddPrimaryKeyRule
 from aerich_lint.rules.add_required_column import AddRequiredColumnRule
 from aerich_lint.rules.add_unique import AddUniqueRule
+from aerich_lint.rules.applied_file_missing import AppliedFileMissingRule
+from aerich_lint.rules.applied_state_differs import AppliedStateDiffersRule
 from aerich_lint.rules.base import Context, Rule, Violation
 from aerich_lint.rules.breaks_running_code import BreaksRunningCodeRule
 from aerich_lint.rules.change_loses_attributes import ChangeLosesAttributesRule
@@ -53,6 +55,7 @@ from aerich_lint.rules.rebuild_drops_index import RebuildDropsIndexRule
 from aerich_lint.rules.rename_column import RenameColumnRule
 from aerich_lint.rules.rename_table import RenameTableRule
 from aerich_lint.rules.roundtrip_mismatch import RoundtripMismatchRule
+from aerich_lint.rules.schema_drift import SchemaDriftRule
 from aerich_lint.rules.set_not_null import SetNotNullRule
 from aerich_lint.rules.sql_generation_failed import SqlGenerationFailedRule
 from aerich_lint.rules.sql_syntax import SqlSyntaxRule
@@ -127,6 +130,9 @@ RULES: tuple[Rule, ...] = (
     DowngradeFailedRule(),
     RoundtripMismatchRule(),
     ExclusiveLockRule(),
+    AppliedFileMissingRule(),
+    AppliedStateDiffersRule(),
+    SchemaDriftRule(),
 )
 
 BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}

@@ -71,6 +71,9 @@ EXEMPT: dict[str, str] = {
     "(settings, models): tests/test_native.py, on the generated fixtures",
     "mixed-migration-systems": "needs an aerich folder and a native package side by side: "
     "tests/test_native.py",
+    "applied-file-missing": "needs a database the real aerich upgraded: tests/test_status.py",
+    "applied-state-differs": "needs a database the real aerich upgraded: tests/test_status.py",
+    "schema-drift": "needs a database the real aerich upgraded: tests/test_status.py",
 }
 
 INIT: dict[str, str] = {
