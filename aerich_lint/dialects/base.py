@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import cache
+from typing import Any, NamedTuple
 
 from aerich_lint.model import Dialect
 
@@ -52,13 +53,19 @@ def generic_type(text: str, sqlglot_name: str) -> str | None:
     the replay keeps types (``parse.facts.type_text``); None when sqlglot cannot read
     it. sqlglot is imported on first use: only status compares types."""
     from sqlglot import exp
-    from sqlglot.generator import Generator
 
     try:
         kind = exp.DataType.build(text, dialect=sqlglot_name)
     except Exception:
         return None
-    return str(Generator().generate(kind, copy=False)).upper()
+    return str(_generator().generate(kind, copy=False)).upper()
+
+
+@cache
+def _generator() -> Any:
+    from sqlglot.generator import Generator
+
+    return Generator()
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,7 +9,6 @@ from typing import Any
 from aerich_lint.dialects import spec
 from aerich_lint.effects import AddColumn, CreateTable, effects
 from aerich_lint.history.schema import Schema as Replayed
-from aerich_lint.load.models_state import described_models
 from aerich_lint.model import UPGRADE, Dialect, Migration, Statement
 from aerich_lint.verify.introspect import Schema as Live
 from aerich_lint.verify.introspect import Table as LiveTable
@@ -21,7 +20,8 @@ def _key(name: str) -> str:
     return name.casefold()
 
 
-def _listed(items: list[str]) -> str:
+def summarize(items: list[str]) -> str:
+    """The first differences, and how many more."""
     shown = "; ".join(items[:_SHOWN])
     more = len(items) - _SHOWN
     return shown + (f"; and {more} more" if more > 0 else "")
@@ -96,14 +96,6 @@ def state_differences(recorded: Any, current: Any) -> list[str]:
         if options:
             out.append(f"{name}: {', '.join(map(str, options))} changed in the file")
     return out or ["the recorded content differs from the file's MODELS_STATE"]
-
-
-def summarize(differences: list[str]) -> str:
-    return _listed(differences)
-
-
-def tables_described(state: Any) -> set[str]:
-    return {t for t, _, _ in described_models(state)}
 
 
 # --- schema-drift -------------------------------------------------------------------------

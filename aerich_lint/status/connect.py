@@ -95,7 +95,7 @@ class _SQLite(ReadOnlySession):
 async def read_only(url: str) -> AsyncIterator[ReadOnlySession]:
     """A read-only session on the database ``url`` names (a tortoise URL, as in the
     project's TORTOISE_ORM); errors are one-line ``UsageError``s."""
-    from aerich_lint.verify.database import Server
+    from aerich_lint.verify.database import Server, server_label
 
     server = Server.parse(url)
     session = await _open(server)
@@ -103,11 +103,7 @@ async def read_only(url: str) -> AsyncIterator[ReadOnlySession]:
         for statement in spec(server.engine).read_only_session:
             await session.execute_query_dict(statement)
         rows = await session.execute_query_dict(spec(server.engine).version_query)
-        version = str(rows[0]["v"]).split()[0] if rows else "?"
-        if "mariadb" in version.lower():
-            session.version = f"MariaDB {version.split('-')[0]}"
-        else:
-            session.version = f"{spec(server.engine).display_name} {version}"
+        session.version = server_label(server.engine, rows)
     except UsageError:
         await session.close()
         raise

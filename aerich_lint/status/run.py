@@ -36,6 +36,7 @@ from aerich_lint.status import compare
 from aerich_lint.status.connect import ReadOnlySession, read_only
 from aerich_lint.status.sizes import Impact, TableSize, impacts, table_sizes
 from aerich_lint.verify.introspect import Schema as Live
+from aerich_lint.verify.introspect import catalog
 
 AERICH_TABLE = "aerich"
 NATIVE_TABLE = "tortoise_migrations"
@@ -117,7 +118,7 @@ def run_status(options: StatusOptions) -> StatusResult:
     if not jobs and not result.errors:
         return result
     try:
-        asyncio.run(_run(options, server.url, jobs, linted.findings, result))
+        asyncio.run(_run(server.url, jobs, linted.findings, result))
     except UsageError as exc:
         result.errors.append(str(exc))
     result.findings.sort(key=Finding.sort_key)
@@ -134,7 +135,6 @@ def _summary(result: StatusResult) -> dict[str, Any]:
 
 
 async def _run(
-    options: StatusOptions,
     url: str,
     jobs: list[PreparedApp],
     lint_findings: list[Finding],
@@ -142,8 +142,8 @@ async def _run(
 ) -> None:
     async with read_only(url) as session:
         result.server = session.version
-        introspect = _introspection(session)
-        live = await introspect(session)
+        live = await catalog(session, session.engine)
+        sizes = await table_sizes(session)
         names = {n.casefold() for n in live.tables}
         aerich = await _aerich_records(session) if AERICH_TABLE in names else None
         native = await _native_records(session) if NATIVE_TABLE in names else None
@@ -170,16 +170,8 @@ async def _run(
                 for path, m in paths.items()
                 if (step := job.steps.get(id(m))) is not None
             }
-            state.impacts = await impacts(session, found, paths, before, columns)
-        if options.export_stats is not None:
-            result.sizes = await table_sizes(session)
-
-
-def _introspection(session: ReadOnlySession) -> Any:
-    import importlib
-
-    module, _, name = spec(session.engine).introspection.partition(":")
-    return getattr(importlib.import_module(module), name)
+            state.impacts = await impacts(session, found, paths, before, columns, sizes)
+        result.sizes = sizes
 
 
 async def _aerich_records(session: ReadOnlySession) -> dict[str, list[Record]]:

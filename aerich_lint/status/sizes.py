@@ -141,12 +141,13 @@ async def impacts(
     migrations: dict[str, Migration],
     before: dict[str, Replayed],
     live_columns: dict[str, set[str]],
+    sizes: dict[str, TableSize],
 ) -> list[Impact]:
     """One Impact per sized finding on a pending upgrade (``before``: the replayed
-    schema each file starts from, by path); exact counts where the table is small.
+    schema each file starts from, by path; ``sizes``: ``table_sizes``, updated with
+    the exact counts); exact counts where the table is small.
     Counting stops at the first query the server refuses (a timeout aborts a
     PostgreSQL transaction: later queries would fail too)."""
-    sizes = await table_sizes(session)
     out: list[Impact] = []
     for finding in findings:
         migration = migrations.get(str(finding.path))

@@ -94,6 +94,14 @@ class Server:
         return creds
 
 
+def server_label(engine: Dialect, rows: list[dict[str, Any]]) -> str:
+    """ "PostgreSQL 15.10", "MariaDB 10.11.6": the rows of ``version_query``."""
+    version = str(rows[0]["v"]).split()[0] if rows else "?"
+    if engine is Dialect.MYSQL and "mariadb" in version.lower():
+        return f"MariaDB {version.split('-')[0]}"
+    return f"{spec(engine).display_name} {version}"
+
+
 def _require_tortoise(engine: Dialect) -> None:
     try:
         import tortoise  # noqa: F401

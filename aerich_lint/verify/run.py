@@ -41,7 +41,7 @@ from aerich_lint.prepare import PreparedApp, prepare
 from aerich_lint.rules.base import Violation
 from aerich_lint.rules.registry import BY_NAME
 from aerich_lint.suppress import is_suppressed
-from aerich_lint.verify.database import Scratch, Server, drop_leftovers
+from aerich_lint.verify.database import Scratch, Server, drop_leftovers, server_label
 from aerich_lint.verify.execute import Executor, Failure, Outcome, StatementHook
 from aerich_lint.verify.guard import Guard
 from aerich_lint.verify.introspect import Schema, compare, snapshot
@@ -384,10 +384,7 @@ class _Session:
 
     async def _server_version(self) -> str:
         rows = await self.client.execute_query_dict(spec(self.engine).version_query)
-        version = str(rows[0]["v"]).split()[0] if rows else "?"
-        if self.engine is Dialect.MYSQL and "mariadb" in version.lower():
-            return f"MariaDB {version.split('-')[0]}"
-        return f"{spec(self.engine).display_name} {version}"
+        return server_label(self.engine, rows)
 
     async def _app(self, job: _App) -> None:
         total = len(job.migrations)
